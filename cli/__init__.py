@@ -1,0 +1,1 @@
+"""The ``socialpref`` command line (installed as the ``socialpref_cli`` package)."""
