@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-RngLike = Union[np.random.Generator, int, None]
+RngLike = np.random.Generator | int | None
 
 __all__ = ["ArrayLike", "BoolArray", "FloatArray", "IntArray", "RngLike"]

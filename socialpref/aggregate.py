@@ -54,7 +54,9 @@ def nbc_from_matrix(pairwise: ArrayLike, sampling: ArrayLike | None = None) -> F
     """NBC from a pairwise matrix, Eq. (13): ``NBC(y) = sum_y' D(y') P[y, y']``."""
     p = np.asarray(pairwise, dtype=np.float64)
     if p.ndim != 2 or p.shape[0] != p.shape[1]:
-        raise ValueError(f"The 'pairwise' parameter must be a square matrix. Got shape {p.shape} instead.")
+        raise ValueError(
+            f"The 'pairwise' parameter must be a square matrix. Got shape {p.shape} instead."
+        )
     return np.asarray(p @ as_sampling(sampling, p.shape[0]), dtype=np.float64)
 
 
@@ -72,7 +74,7 @@ def nbc(
     ``P(y > y) = sigma(0) = 1/2``; hence ``sum_y D(y) NBC(y) = 1/2`` for every ``D``.
 
     >>> nbc([[6, 1, 4], [3, 9, 4]], [0.5, 0.5]).round(4).tolist()
-    [0.5747, 0.4943, 0.431]
+    [0.5243, 0.5075, 0.4683]
     """
     r, w = _validated(rewards, type_weights)
     d = as_sampling(sampling, r.shape[1])
@@ -106,7 +108,9 @@ def kendall_tau(a: ArrayLike, b: ArrayLike) -> float:
     """Kendall's tau-b between two score vectors (ties handled); NaN when either is constant."""
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"Kendall tau needs two vectors of one length. Got shapes {x.shape} and {y.shape}.")
+        raise ValueError(
+            f"Kendall tau needs two vectors of one length. Got shapes {x.shape} and {y.shape}."
+        )
     if x.size < 2 or np.ptp(x) <= TIE_TOL or np.ptp(y) <= TIE_TOL:
         return float("nan")
     # snap near-ties so that floating-point noise does not break ties

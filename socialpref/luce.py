@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from socialpref._typing import ArrayLike, FloatArray, IntArray, RngLike
+from socialpref._typing import ArrayLike, FloatArray, RngLike
 from socialpref.aggregate import average_reward, nbc
 from socialpref.population import as_sampling
 from socialpref.preference import PreferenceModel
@@ -37,14 +37,22 @@ def _as_share_matrix(values: ArrayLike, name: str) -> tuple[FloatArray, bool]:
             f"2 options. Got shape {np.asarray(values).shape} instead."
         )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"The '{name}' parameter must be finite (no NaN or inf). Got {arr.tolist()} instead.")
+        raise ValueError(
+            f"The '{name}' parameter must be finite (no NaN or inf). Got {arr.tolist()} instead."
+        )
     if np.any(arr < 0):
-        raise ValueError(f"The '{name}' parameter must be non-negative. Got {arr.tolist()} instead.")
+        raise ValueError(
+            f"The '{name}' parameter must be non-negative. Got {arr.tolist()} instead."
+        )
     return arr, single
 
 
 def _log_shares(
-    shares: FloatArray, zero_policy: str, mix: float, option_labels: Any = None, type_labels: Any = None
+    shares: FloatArray,
+    zero_policy: str,
+    mix: float,
+    option_labels: Any = None,
+    type_labels: Any = None,
 ) -> FloatArray:
     n_options = shares.shape[1]
     if zero_policy == "reference":
@@ -61,7 +69,9 @@ def _log_shares(
             )
         return np.log(shares)
     if zero_policy != "mix":
-        raise ValueError(f"The 'zero_policy' parameter must be one of {ZERO_POLICIES}. Got {zero_policy!r} instead.")
+        raise ValueError(
+            f"The 'zero_policy' parameter must be one of {ZERO_POLICIES}. Got {zero_policy!r} instead."
+        )
     if not 0 < mix < 1:
         raise ValueError(f"The 'mix' parameter must be in (0, 1). Got {mix!r} instead.")
     rows = zero.any(axis=1)
@@ -104,7 +114,9 @@ def luce_rewards(
     totals = arr.sum(axis=1, keepdims=True)
     if np.any(totals <= 0):
         u = int(np.flatnonzero(totals[:, 0] <= 0)[0])
-        raise ValueError(f"The 'shares' parameter has an all-zero row (type {u}); it has no choices to estimate from.")
+        raise ValueError(
+            f"The 'shares' parameter has an all-zero row (type {u}); it has no choices to estimate from."
+        )
     logs = _log_shares(arr / totals, zero_policy, mix, options, types)
     rewards = logs - logs.mean(axis=1, keepdims=True)
     return rewards[0] if single else rewards
@@ -124,12 +136,16 @@ def choice_counts(
     a = np.asarray(answers, dtype=np.int64)
     t = np.asarray(types, dtype=np.int64)
     if a.shape != t.shape or a.ndim != 1:
-        raise ValueError(f"'answers' and 'types' must be 1-D of one length. Got {a.shape} and {t.shape}.")
+        raise ValueError(
+            f"'answers' and 'types' must be 1-D of one length. Got {a.shape} and {t.shape}."
+        )
     if a.size and (a.min() < 0 or a.max() >= n_options or t.min() < 0 or t.max() >= n_types):
         raise ValueError("'answers' and 'types' must be codes in 0..n_options-1 and 0..n_types-1.")
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
     if w is not None and (w.shape != a.shape or not np.all(np.isfinite(w)) or np.any(w < 0)):
-        raise ValueError("The 'weights' parameter must be finite, non-negative and one per respondent.")
+        raise ValueError(
+            "The 'weights' parameter must be finite, non-negative and one per respondent."
+        )
     flat = np.bincount(t * n_options + a, weights=w, minlength=n_types * n_options)
     return np.asarray(flat.reshape(n_types, n_options), dtype=np.float64)
 
@@ -158,7 +174,9 @@ def shares_from_counts(counts: ArrayLike) -> ShareEstimate:
     c, _ = _as_share_matrix(counts, "counts")
     row = c.sum(axis=1)
     if np.any(row <= 0):
-        raise ValueError(f"The 'counts' parameter has a type with zero total weight (row {int(np.argmin(row))}).")
+        raise ValueError(
+            f"The 'counts' parameter has a type with zero total weight (row {int(np.argmin(row))})."
+        )
     return ShareEstimate(counts=c, type_weights=row / row.sum(), shares=c / row[:, None])
 
 
@@ -179,7 +197,9 @@ class BootstrapIntervals:
     nbc_high: FloatArray
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+        return {
+            k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()
+        }
 
 
 def bootstrap_intervals(
@@ -225,7 +245,9 @@ def bootstrap_intervals(
         b = min(chunk, n_boot - start)
         idx = gen.integers(0, n, size=(b, n))
         flat = np.arange(b)[:, None] * size + cell[idx]
-        counts = np.bincount(flat.ravel(), weights=w[idx].ravel(), minlength=b * size).reshape(b, n_types, n_options)
+        counts = np.bincount(flat.ravel(), weights=w[idx].ravel(), minlength=b * size).reshape(
+            b, n_types, n_options
+        )
         for k in range(b):
             row = counts[k].sum(axis=1)
             present = row > 0

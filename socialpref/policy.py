@@ -80,19 +80,30 @@ def dpo_limit_log_ratio(
         diff = g[:, None] - g[None, :]
         return float(-(dd * p * -np.logaddexp(0.0, -diff)).sum())
 
-    g = np.zeros(n)
-    for _ in range(max_iter):
+    def gradient(g: FloatArray) -> tuple[FloatArray, FloatArray]:
         s = expit(g[:, None] - g[None, :])
-        grad = d * (s @ d - nbc_values)
+        return d * (s @ d - nbc_values), s
+
+    g = np.zeros(n)
+    grad, s = gradient(g)
+    for _ in range(max_iter):
         if np.max(np.abs(grad)) < tol:
             return g - d @ g
         w = dd * s * (1.0 - s)
         hess = np.diag(w.sum(axis=1) - np.diag(w)) - (w - np.diag(np.diag(w)))
-        step = np.linalg.solve(hess + np.outer(d, d), -grad)
-        t, current = 1.0, loss(g)
-        while loss(g + t * step) > current + 1e-4 * t * float(grad @ step) and t > 1e-10:
+        step = np.linalg.solve(hess + dd, -grad)
+        # Armijo backtracking on the loss; near the optimum the loss is flat to rounding, so a
+        # step that reduces the gradient norm is accepted too.
+        t, current, norm = 1.0, loss(g), np.linalg.norm(grad)
+        while t > 1e-10:
+            new_grad, new_s = gradient(g + t * step)
+            if (
+                loss(g + t * step) <= current + 1e-4 * t * float(grad @ step)
+                or np.linalg.norm(new_grad) < norm
+            ):
+                break
             t *= 0.5
-        g = g + t * step
+        g, grad, s = g + t * step, new_grad, new_s
     raise ValueError(
         f"The DPO limit did not converge after {max_iter} Newton iterations "
         f"(gradient norm {np.max(np.abs(grad)):.3g}); the preference probabilities may be too close to 0 or 1."

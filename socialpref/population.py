@@ -18,7 +18,11 @@ WEIGHT_SUM_ATOL = 1e-8
 
 
 def _short(value: Any) -> str:
-    text = np.array2string(np.asarray(value), precision=6, threshold=12) if not isinstance(value, str) else value
+    text = (
+        np.array2string(np.asarray(value), precision=6, threshold=12)
+        if not isinstance(value, str)
+        else value
+    )
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -27,38 +31,54 @@ def as_rewards(rewards: ArrayLike, name: str = "rewards") -> FloatArray:
     try:
         arr = np.asarray(rewards, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"The '{name}' parameter must be a numeric array. Got {_short(rewards)} instead.") from None
+        raise ValueError(
+            f"The '{name}' parameter must be a numeric array. Got {_short(rewards)} instead."
+        ) from None
     if arr.ndim != 2:
         raise ValueError(
             f"The '{name}' parameter must be a 2-D array of shape (n_types, n_options). "
             f"Got an array of shape {arr.shape} instead."
         )
     if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise ValueError(f"The '{name}' parameter needs at least one type and one option. Got shape {arr.shape}.")
+        raise ValueError(
+            f"The '{name}' parameter needs at least one type and one option. Got shape {arr.shape}."
+        )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead.")
+        raise ValueError(
+            f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead."
+        )
     return arr
 
 
-def as_distribution(values: ArrayLike, n: int, name: str, *, strictly_positive: bool = False) -> FloatArray:
+def as_distribution(
+    values: ArrayLike, n: int, name: str, *, strictly_positive: bool = False
+) -> FloatArray:
     """Validate a probability vector of length ``n``: finite, non-negative, summing to one."""
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"The '{name}' parameter must be a numeric vector. Got {_short(values)} instead.") from None
+        raise ValueError(
+            f"The '{name}' parameter must be a numeric vector. Got {_short(values)} instead."
+        ) from None
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(
             f"The '{name}' parameter must be a vector of length {n}. Got shape {arr.shape}: {_short(arr)}."
         )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead.")
+        raise ValueError(
+            f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead."
+        )
     if np.any(arr < 0):
         raise ValueError(f"The '{name}' parameter must be non-negative. Got {_short(arr)} instead.")
     if strictly_positive and np.any(arr <= 0):
-        raise ValueError(f"The '{name}' parameter must be > 0 everywhere. Got {_short(arr)} instead.")
+        raise ValueError(
+            f"The '{name}' parameter must be > 0 everywhere. Got {_short(arr)} instead."
+        )
     total = float(arr.sum())
     if abs(total - 1.0) > WEIGHT_SUM_ATOL:
-        raise ValueError(f"The '{name}' parameter must sum to 1. Got {_short(arr)} (sum {total:.10g}) instead.")
+        raise ValueError(
+            f"The '{name}' parameter must sum to 1. Got {_short(arr)} (sum {total:.10g}) instead."
+        )
     return arr
 
 
@@ -79,9 +99,13 @@ def check_positive(value: float, name: str, owner: str) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"The '{name}' parameter of {owner} must be a number > 0. Got {value!r} instead.") from None
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a number > 0. Got {value!r} instead."
+        ) from None
     if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"The '{name}' parameter of {owner} must be a finite number > 0. Got {value!r} instead.")
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a finite number > 0. Got {value!r} instead."
+        )
     return v
 
 
@@ -90,7 +114,9 @@ def _labels(labels: Sequence[str] | None, n: int, prefix: str, name: str) -> tup
         return tuple(f"{prefix}{k + 1}" for k in range(n))
     out = tuple(str(x) for x in labels)
     if len(out) != n:
-        raise ValueError(f"The '{name}' parameter must have {n} labels. Got {len(out)}: {list(out)!r}.")
+        raise ValueError(
+            f"The '{name}' parameter must have {n} labels. Got {len(out)}: {list(out)!r}."
+        )
     if len(set(out)) != n:
         raise ValueError(f"The '{name}' parameter must have distinct labels. Got {list(out)!r}.")
     return out
@@ -129,7 +155,11 @@ class Population:
     ) -> None:
         r = as_rewards(rewards)
         n_types, n_options = r.shape
-        w = np.full(n_types, 1.0 / n_types) if type_weights is None else as_type_weights(type_weights, n_types)
+        w = (
+            np.full(n_types, 1.0 / n_types)
+            if type_weights is None
+            else as_type_weights(type_weights, n_types)
+        )
         r.setflags(write=False)
         w = np.array(w, dtype=np.float64)
         w.setflags(write=False)

@@ -31,7 +31,9 @@ class PreferenceModel(Protocol):
 def _check_positive(value: float, name: str, owner: str) -> float:
     value = float(value)
     if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"The '{name}' parameter of {owner} must be a finite number > 0. Got {value!r} instead.")
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a finite number > 0. Got {value!r} instead."
+        )
     return value
 
 
@@ -57,7 +59,9 @@ class BradleyTerry:
         return "bradley-terry" if self.temperature == 1.0 else f"bradley-terry:{self.temperature:g}"
 
     def prob(self, diff: ArrayLike) -> FloatArray:
-        return np.asarray(expit(np.asarray(diff, dtype=np.float64) / self.temperature), dtype=np.float64)
+        return np.asarray(
+            expit(np.asarray(diff, dtype=np.float64) / self.temperature), dtype=np.float64
+        )
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ def get_model(model: PreferenceModel | str | None = None) -> PreferenceModel:
         try:
             value = float(param) if param else 1.0
         except ValueError:
-            raise ValueError(f"The 'model' parameter has a parameter that is not a number: {model!r}.") from None
+            raise ValueError(
+                f"The 'model' parameter has a parameter that is not a number: {model!r}."
+            ) from None
         if name in ("bradley-terry", "bt"):
             return BradleyTerry(value)
         if name in ("thurstone", "probit"):
@@ -131,4 +137,6 @@ def get_model(model: PreferenceModel | str | None = None) -> PreferenceModel:
         )
     if isinstance(model, PreferenceModel):
         return model
-    raise ValueError(f"The 'model' parameter must be a PreferenceModel, a model name or None. Got {model!r} instead.")
+    raise ValueError(
+        f"The 'model' parameter must be a PreferenceModel, a model name or None. Got {model!r} instead."
+    )
