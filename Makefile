@@ -23,8 +23,8 @@ demo: $(VENV)/.installed-core
 	$(BIN)/socialpref demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check socialpref cli tests benchmarks data
-	$(BIN)/ruff format --check socialpref cli tests benchmarks data
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

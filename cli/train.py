@@ -7,6 +7,7 @@ torch is imported only inside the commands, so ``socialpref --help`` works witho
 from __future__ import annotations
 
 import typer
+
 from socialpref_cli import train_llm, train_synthetic
 
 train_app = typer.Typer(
