@@ -1,9 +1,148 @@
-"""`socialpref counterexamples` (being built; see the issue)."""
+"""`socialpref counterexamples`: the paper's counterexamples, checked, and a search for new ones."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import typer
+from rich.table import Table
+from socialpref_cli.common import console, fail, run_library, write_json
+
+from socialpref.counterexamples import (
+    CATALOGUE,
+    SEARCH_KINDS,
+    SUMMARIES,
+    get_counterexample,
+    search,
+)
+from socialpref.population import Population
+
+app = typer.Typer(
+    help="The paper's counterexamples (NBC vs average reward), verified with the core; search for new ones.",
+    no_args_is_help=True,
+)
+
+JSON_OPTION = typer.Option(
+    None, "--json", help="Also write the result as JSON to this path.", dir_okay=False
+)
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_fmt(v) for v in value) + ")"
+    return str(value)
+
+
+def _population_table(pop: Population, title: str, rows: dict[str, Any]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("type")
+    table.add_column("p(u)", justify="right")
+    for option in pop.options:
+        table.add_column(option, justify="right")
+    for t, w, r in zip(pop.types, pop.type_weights, pop.rewards, strict=True):
+        table.add_row(t, f"{w:.4g}", *(f"{x:.6g}" for x in r))
+    for label, values in rows.items():
+        table.add_row(f"[bold]{label}[/]", "", *(f"{x:.4f}" for x in values))
+    return table
+
+
+def _numbers_table(title: str, numbers: dict[str, Any]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("quantity")
+    table.add_column("value")
+    for key, value in numbers.items():
+        table.add_row(key, _fmt(value))
+    return table
+
+
+@app.command("list")
+def list_command() -> None:
+    """List the catalogue: name, where the paper states it, the claim in one line."""
+    table = Table(title="Counterexamples", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("reference")
+    table.add_column("claim")
+    for name, make in CATALOGUE.items():
+        table.add_row(name, make().reference, SUMMARIES[name])
+    console.print(table)
+
+
+@app.command("show")
+def show_command(
+    name: str = typer.Argument(..., help="Catalogue name (see `counterexamples list`)."),
+    json_path: Path | None = JSON_OPTION,
+) -> None:
+    """Verify one counterexample with the core and print its numbers."""
+    ce = run_library(get_counterexample, name)
+    v = run_library(ce.verify)
+    console.print(f"[bold]{ce.name}[/] ({ce.reference})\n{ce.claim}", highlight=False)
+    for s in ce.scenarios:
+        title = f"{s.label}: D = {_fmt(s.sampling.tolist())}, model {s.model.name}"
+        rows = {"NBC": s.nbc(), "average": s.average_reward()}
+        console.print(f"\n[bold]{title}[/]", highlight=False)
+        console.print(_population_table(s.population, "", rows))
+    checks = Table(title="Checks", title_justify="left")
+    checks.add_column("check")
+    checks.add_column("passed")
+    for key, ok in v.checks.items():
+        checks.add_row(key, "[green]yes[/]" if ok else "[red]no[/]")
+    console.print(checks)
+    console.print(_numbers_table("Numbers", dict(v.numbers)))
+    if json_path is not None:
+        run_library(write_json, json_path, ce.to_dict(v))
+    if not v.holds:
+        raise fail(f"The claim of {ce.name!r} does not hold: see the failed checks above.")
+    console.print("[green]holds[/]")
+
+
+@app.command("search")
+def search_command(
+    kind: str = typer.Argument(..., help=f"One of: {', '.join(SEARCH_KINDS)}."),
+    types: int = typer.Option(2, "--types", help="Number of user types."),
+    options: int = typer.Option(
+        3, "--options", help="Number of options (iia: the last is the added one)."
+    ),
+    seed: int = typer.Option(
+        0, "--seed", help="Random seed; the same seed gives the same instance."
+    ),
+    budget: int = typer.Option(
+        2000, "--budget", help="Margin evaluations for random search + Nelder-Mead."
+    ),
+    tv: float = typer.Option(0.1, "--tv", help="sampling-flip: largest TV distance from uniform."),
+    model: str | None = typer.Option(
+        None, "--model", help="Preference model: bt, bt:T, thurstone, majority."
+    ),
+    json_path: Path | None = JSON_OPTION,
+) -> None:
+    """Search for a new population of the given kind; shrink it to small, round rewards."""
+    res = run_library(search, kind, types, options, seed, budget, model=model, tv=tv)
+    console.print(res.claim, highlight=False)
+    if res.population is not None:
+        pop = res.population
+        nbc = np.asarray(res.to_dict()["nbc"])
+        avg = np.asarray(res.to_dict()["average_reward"])
+        console.print(
+            _population_table(
+                pop, f"Instance (model {res.model.name})", {"NBC": nbc, "average": avg}
+            )
+        )
+        cert = _numbers_table(
+            "Certificate (options by 0-based index)", dict(res.to_dict()["certificate"])
+        )
+        console.print(cert)
+        console.print(f"[green]{res.message}[/]", highlight=False)
+    else:
+        console.print(f"[yellow]{res.message}[/]", highlight=False)
+    if json_path is not None:
+        run_library(write_json, json_path, res.to_dict())
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``counterexamples`` sub-app to the root app."""
+    root.add_typer(app, name="counterexamples")

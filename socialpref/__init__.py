@@ -20,6 +20,14 @@ from socialpref.aggregate import (
     ranking,
     top_choices,
 )
+from socialpref.counterexamples import (
+    Counterexample,
+    SearchResult,
+    Verification,
+    counterexample_names,
+    get_counterexample,
+)
+from socialpref.counterexamples import search as search_counterexamples
 from socialpref.luce import (
     BootstrapIntervals,
     ShareEstimate,
@@ -31,6 +39,19 @@ from socialpref.luce import (
 from socialpref.policy import dpo_limit_log_ratio, dpo_limit_policy, optimal_policy
 from socialpref.population import Population
 from socialpref.preference import BradleyTerry, MajorityStep, PreferenceModel, Thurstone, get_model
+from socialpref.sensitivity import FlipResult, SensitivityResult, min_tv_flip, sensitivity
+from socialpref.sensitivity_sweep import SweepResult, sensitivity_sweep
+from socialpref.surveys import (
+    QuestionAnalysis,
+    Skipped,
+    Survey,
+    SurveyAnalysis,
+    analyze_question,
+    analyze_survey,
+    read_crosstab,
+    read_source,
+    read_wave,
+)
 
 __version__ = "0.1.0"
 
@@ -38,28 +59,49 @@ __all__ = [
     "AggregateComparison",
     "BootstrapIntervals",
     "BradleyTerry",
+    "Counterexample",
+    "FlipResult",
     "MajorityStep",
     "Population",
     "PreferenceModel",
+    "QuestionAnalysis",
     "RankComparison",
+    "SearchResult",
+    "SensitivityResult",
     "ShareEstimate",
+    "Skipped",
+    "Survey",
+    "SurveyAnalysis",
+    "SweepResult",
     "Thurstone",
+    "Verification",
     "__version__",
+    "analyze_question",
+    "analyze_survey",
     "average_reward",
     "bootstrap_intervals",
     "choice_counts",
     "compare_aggregates",
     "compare_rankings",
+    "counterexample_names",
     "dpo_limit_log_ratio",
     "dpo_limit_policy",
+    "get_counterexample",
     "get_model",
     "kendall_tau",
     "luce_rewards",
+    "min_tv_flip",
     "nbc",
     "nbc_from_matrix",
     "optimal_policy",
     "pairwise_matrix",
     "ranking",
+    "read_crosstab",
+    "read_source",
+    "read_wave",
+    "search_counterexamples",
+    "sensitivity",
+    "sensitivity_sweep",
     "shares_from_counts",
     "top_choices",
 ]
