@@ -1,0 +1,192 @@
+"""Direct-alignment losses as pure functions of log-probability ratios (torch).
+
+Notation: ``rho(y) = log pi(y | x) - log pi_ref(y | x)``; for a pair ``(y1, y2)`` with label
+``o = 1{y2 > y1}``, ``h = beta * (rho(y2) - rho(y1))`` is Eq. (15). Losses return one value per
+row (no reduction) so that callers can mask or average; none logs metrics.
+
+- :func:`dpo_loss`: ``-log sigma(beta (rho_w - rho_l))``, Eq. (6) with the likelihood of Eq. (5).
+- :func:`ipo_loss`: ``(rho_w - rho_l - 1 / (2 beta))^2`` (Azar et al., IPO).
+- :func:`corrected_dpo_loss`: first-order corrected DPO, Eq. (14)-(16).
+- :func:`consistent_loss`: Prop. 6.1; :func:`b3_loss` with :func:`b3_integral`: Prop. B.3.
+- :func:`joint_variance`: ``Var_u[sigma]`` from a joint-likelihood model (Lemma 5.3).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from socialpref.train.device import require_torch
+
+torch = require_torch()
+F = torch.nn.functional
+
+
+def _check_beta(beta: float, owner: str) -> float:
+    b = float(beta)
+    if not math.isfinite(b) or b <= 0:
+        raise ValueError(
+            f"The 'beta' parameter of {owner} must be a finite number > 0. Got {beta!r} instead."
+        )
+    return b
+
+
+def dpo_loss(chosen_logratio: Any, rejected_logratio: Any, beta: float = 1.0) -> Any:
+    """DPO's per-pair loss, Eq. (6) with Eq. (5): ``-log sigma(beta (rho_w - rho_l))``.
+
+    Parameters
+    ----------
+    chosen_logratio, rejected_logratio : torch.Tensor
+        ``log pi / pi_ref`` of the preferred and of the other response.
+    beta : float
+
+    Examples
+    --------
+    >>> round(float(dpo_loss(torch.zeros(1), torch.zeros(1))[0]), 7)  # ln 2
+    0.6931472
+    """
+    beta = _check_beta(beta, "dpo_loss")
+    return -F.logsigmoid(beta * (chosen_logratio - rejected_logratio))
+
+
+def soft_dpo_loss(logratio_y1: Any, logratio_y2: Any, prob_y2: Any, beta: float = 1.0) -> Any:
+    """DPO's cross-entropy with a soft label ``p = Pr(y2 > y1)``:
+    ``-p log sigma(h) - (1 - p) log sigma(-h)``, ``h`` of Eq. (15)."""
+    beta = _check_beta(beta, "soft_dpo_loss")
+    h = beta * (logratio_y2 - logratio_y1)
+    return -(prob_y2 * F.logsigmoid(h) + (1.0 - prob_y2) * F.logsigmoid(-h))
+
+
+def ipo_loss(chosen_logratio: Any, rejected_logratio: Any, beta: float = 1.0) -> Any:
+    """IPO's per-pair loss (Azar et al. 2024, Eq. 17 there), regularisation ``tau = beta``:
+    ``(rho_w - rho_l - 1 / (2 beta))^2``. Its population minimiser orders responses by NBC
+    (Section 4: "IPO uses NBC as its objective").
+
+    >>> float(ipo_loss(torch.tensor([0.5]), torch.tensor([0.0]))[0])
+    0.0
+    """
+    beta = _check_beta(beta, "ipo_loss")
+    return (chosen_logratio - rejected_logratio - 1.0 / (2.0 * beta)) ** 2
+
+
+def joint_variance(j_same: Any, j_swapped: Any) -> Any:
+    """``Var_u[sigma(Delta r_u)] = J1 - (J1 + J2)^2`` clamped at 0 (proof of Lemma 5.3).
+
+    ``J1 = J(l, w, l, w)`` (both copies of the pair in the same order) estimates
+    ``E_u[sigma^2]``; ``J2 = J(l, w, w, l)`` estimates ``E_u[sigma (1 - sigma)]``, so
+    ``J1 + J2 = E_u[sigma]``.
+    """
+    return torch.clamp(j_same - (j_same + j_swapped) ** 2, min=0.0)
+
+
+def corrected_dpo_loss(
+    chosen_logratio: Any,
+    rejected_logratio: Any,
+    var_sigma: Any,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    *,
+    clamp: float = 0.1,
+    eps: float = 1e-6,
+) -> Any:
+    """First-order corrected DPO, Eq. (14)-(16), with the paper's clamp and stable log.
+
+    The likelihood of the observed preference is ``s + alpha/2 sigma''(h) V`` with
+    ``h = beta (rho_w - rho_l)``, ``s = sigma(h)``. With ``sigma' = s (1 - s)`` and
+    ``sigma'' = s (1 - s)(1 - 2 s)``, Eq. (16) gives ``V = Var_sigma / sigma'(h)^2``, so the
+    correction is ``alpha/2 (1 - 2 s) Var_sigma / (s (1 - s))``, clamped to ``[-clamp, clamp]``;
+    the loss is ``-log(max(s + correction, eps))`` (the stable log of Section 5.1). With
+    ``alpha = 0`` or ``Var_sigma = 0`` it equals :func:`dpo_loss` wherever ``s > eps``.
+
+    Parameters
+    ----------
+    chosen_logratio, rejected_logratio : torch.Tensor
+    var_sigma : torch.Tensor
+        ``Var_u[sigma(Delta r_u)]`` per pair, e.g. :func:`joint_variance` (treated as data).
+    alpha : float or torch.Tensor
+        Correction strength (theory: 1; DPO: 0); a tensor broadcasts (one value per run).
+    beta, clamp, eps : float
+    """
+    beta = _check_beta(beta, "corrected_dpo_loss")
+    if isinstance(alpha, (int, float)) and (not math.isfinite(alpha) or alpha < 0):
+        raise ValueError(
+            f"The 'alpha' parameter of corrected_dpo_loss must be a finite number >= 0. Got {alpha!r} instead."
+        )
+    h = beta * (chosen_logratio - rejected_logratio)
+    s = torch.sigmoid(h)
+    s_one_minus = torch.sigmoid(-h)
+    dsig = (s * s_one_minus).clamp_min(torch.finfo(h.dtype).tiny)
+    correction = (0.5 * alpha) * (s_one_minus - s) * var_sigma / dsig
+    correction = torch.clamp(correction, -clamp, clamp)
+    return -torch.log(torch.clamp(s + correction, min=eps))
+
+
+def _unanimity(labels: Any) -> tuple[Any, Any]:
+    """Masks of rows where all types chose ``y2`` (``o = 1``) and where all chose ``y1``."""
+    all_one = (labels > 0.5).all(dim=-1)
+    all_zero = (labels < 0.5).all(dim=-1)
+    return all_one, all_zero
+
+
+def consistent_loss(logratio_y1: Any, logratio_y2: Any, labels: Any, beta: float = 1.0) -> Any:
+    """The consistent loss of Prop. 6.1 on all-types data (Eq. 17), one value per row.
+
+    With ``h = beta (rho(y2) - rho(y1))`` (Eq. 15) and ``k = |U|`` (``labels.shape[-1]``):
+    ``-log sigma(k h)`` when every type chose ``y2``, ``-log sigma(-k h)`` (that is,
+    ``k h(y2, y1)``) when every type chose ``y1``, and 0 on disagreement. The authors' code has
+    ``sigma(k (1 - h))`` in the all-zero case, which is not the likelihood of the proof.
+
+    >>> lab = torch.tensor([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0]])
+    >>> [round(v, 6) for v in consistent_loss(torch.zeros(3), torch.zeros(3), lab).tolist()]
+    [0.693147, 0.693147, 0.0]
+    """
+    beta = _check_beta(beta, "consistent_loss")
+    k = labels.shape[-1]
+    h = beta * (logratio_y2 - logratio_y1)
+    all_one, all_zero = _unanimity(labels)
+    zero = torch.zeros_like(h)
+    return torch.where(all_one, -F.logsigmoid(k * h), zero) + torch.where(
+        all_zero, -F.logsigmoid(-k * h), zero
+    )
+
+
+def b3_integral(theta: Any, k: int) -> Any:
+    """``I(theta) = int_1^theta (1/t - 1)^k dt`` exactly, for any integer ``k >= 0`` (Prop. B.3).
+
+    Expanding ``(1 - t)^k t^-k = sum_j C(k, j) (-1)^j t^(j - k)`` and integrating term by term:
+    ``sum_{j != k-1} C(k, j) (-1)^j (theta^(j-k+1) - 1) / (j - k + 1) + C(k, k-1) (-1)^(k-1) log theta``.
+    Closed forms: ``k = 1``: ``log theta - theta + 1``.
+
+    >>> round(float(b3_integral(torch.tensor(0.5, dtype=torch.float64), 1)), 6)
+    -0.193147
+    """
+    if isinstance(k, bool) or int(k) != k or k < 0:
+        raise ValueError(
+            f"The 'k' parameter of b3_integral must be an integer >= 0. Got {k!r} instead."
+        )
+    k = int(k)
+    out = torch.zeros_like(theta)
+    for j in range(k + 1):
+        coef = math.comb(k, j) * (-1.0) ** j
+        p = j - k + 1
+        if p == 0:
+            out = out + coef * torch.log(theta)
+        else:
+            out = out + coef * (theta**p - 1.0) / p
+    return out
+
+
+def b3_loss(
+    logratio_y1: Any, logratio_y2: Any, labels: Any, beta: float = 1.0, *, min_prob: float = 1e-6
+) -> Any:
+    """The consistent loss of Prop. B.3: ``-s - I(s)`` with ``s = sigma(h(loser, winner))`` on
+    unanimous rows (0 otherwise), ``I`` of :func:`b3_integral` with ``k = |U|``. For ``k = 1``
+    it is DPO's loss minus 1. ``s`` is floored at ``min_prob`` to keep ``s^(1-k)`` finite."""
+    beta = _check_beta(beta, "b3_loss")
+    k = labels.shape[-1]
+    h = beta * (logratio_y2 - logratio_y1)
+    all_one, all_zero = _unanimity(labels)
+    sign = torch.where(all_zero, -torch.ones_like(h), torch.ones_like(h))
+    s = torch.sigmoid(sign * h).clamp_min(min_prob)
+    per_row = -s - b3_integral(s, k)
+    return torch.where(all_one | all_zero, per_row, torch.zeros_like(h))

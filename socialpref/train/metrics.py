@@ -1,0 +1,115 @@
+"""Metrics comparing a learned policy table ``pi[x, y]`` with the exact targets (numpy).
+
+- 1-D profiles over ``delta = y - x`` (:func:`socialpref.train.environment.profile_1d`).
+- ``KL(pi* || pi)`` averaged over uniform prompts.
+- Spearman correlation of 1-D profiles (with NBC, with the average reward).
+- Top-response agreement: share of prompts whose most likely response is a top choice of the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from socialpref._typing import FloatArray
+from socialpref.aggregate import top_choices
+
+
+def kl_divergence(p: Any, q: Any) -> float:
+    """Mean over rows (prompts) of ``KL(p(.|x) || q(.|x)) = sum_y p log(p / q)``.
+
+    >>> round(kl_divergence([[0.5, 0.5]], [[0.25, 0.75]]), 6)
+    0.143841
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    if p.shape != q.shape:
+        raise ValueError(
+            f"The 'q' parameter must have the shape of 'p' {p.shape}. Got {q.shape} instead."
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - np.log(np.maximum(q, 1e-300))), 0.0)
+    return float(np.mean(terms.sum(axis=-1)))
+
+
+def spearman(a: Any, b: Any) -> float:
+    """Spearman rank correlation of two 1-D arrays (0 when either is constant).
+
+    >>> spearman([1, 2, 3], [10, 20, 15])
+    0.5
+    """
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(
+            f"The 'b' parameter must have the shape of 'a' {a.shape}. Got {b.shape} instead."
+        )
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    return float(spearmanr(a, b).statistic)
+
+
+def top_agreement(policy: Any, target: Any, tol: float = 1e-9) -> float:
+    """Share of prompts ``x`` where ``argmax_y policy[x, y]`` is among the top choices of
+    ``target[x]`` (ties within ``tol`` all count as top).
+
+    >>> top_agreement([[0.1, 0.9], [0.8, 0.2]], [[0.0, 1.0], [0.0, 1.0]])
+    0.5
+    """
+    p = np.asarray(policy, dtype=np.float64)
+    t = np.asarray(target, dtype=np.float64)
+    hits = [int(np.argmax(p[x])) in set(top_choices(t[x], tol).tolist()) for x in range(p.shape[0])]
+    return float(np.mean(hits))
+
+
+def normalise_rows(table: Any) -> FloatArray:
+    """Scale each row of a non-negative table to sum to one (e.g. NBC scores -> a policy)."""
+    t = np.asarray(table, dtype=np.float64)
+    return np.asarray(t / t.sum(axis=-1, keepdims=True), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class PolicyMetrics:
+    """Metrics of one learned policy against the exact targets.
+
+    Attributes
+    ----------
+    kl_to_optimal : float
+        ``E_x KL(pi*(.|x) || pi(.|x))``.
+    spearman_nbc, spearman_average : float
+        Spearman correlation of the policy's 1-D profile with NBC's and with the average reward's.
+    top_agreement_optimal, top_agreement_nbc : float
+        Share of prompts whose top response is a top response of pi* (average reward) / of NBC.
+    """
+
+    kl_to_optimal: float
+    spearman_nbc: float
+    spearman_average: float
+    top_agreement_optimal: float
+    top_agreement_nbc: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "kl_to_optimal": self.kl_to_optimal,
+            "spearman_nbc": self.spearman_nbc,
+            "spearman_average": self.spearman_average,
+            "top_agreement_optimal": self.top_agreement_optimal,
+            "top_agreement_nbc": self.top_agreement_nbc,
+        }
+
+
+def policy_metrics(policy: Any, optimal: Any, nbc_table: Any, average: Any) -> PolicyMetrics:
+    """All metrics of ``policy[x, y]`` against ``pi*``, NBC and the average reward tables."""
+    from socialpref.train.environment import profile_1d
+
+    prof = profile_1d(policy)[1]
+    return PolicyMetrics(
+        kl_to_optimal=kl_divergence(optimal, policy),
+        spearman_nbc=spearman(prof, profile_1d(nbc_table)[1]),
+        spearman_average=spearman(prof, profile_1d(average)[1]),
+        top_agreement_optimal=top_agreement(policy, average),
+        top_agreement_nbc=top_agreement(policy, nbc_table),
+    )

@@ -1,0 +1,167 @@
+"""Batched models: many independent runs stacked along a leading axis ``R`` (torch).
+
+Every parameter has shape ``(R, ...)`` and runs never mix (``torch.bmm`` over stacked
+weights), so one optimiser step on the sum of per-run losses is ``R`` independent steps
+(Adam's update is element-wise). Prompts are one-hot over ``n`` values, so a policy is
+evaluated on all ``n`` prompts at once, giving a table of log-probabilities ``(R, n, n)``
+from which batches are gathered: the gradient equals the per-sample forward pass's.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from socialpref.train.device import require_torch
+
+require_torch()  # a missing torch raises a one-line error naming the 'train' extra
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+POLICY_KINDS: tuple[str, ...] = ("mlp", "tabular")
+
+
+def _uniform(shape: tuple[int, ...], bound: float, g: Any) -> Any:
+    return (torch.rand(shape, generator=g, dtype=torch.float64) * 2.0 - 1.0) * bound
+
+
+def init_mlp(n: int, hidden: int, seed: int, layers: int = 2) -> list[Any]:
+    """Parameters of one paper MLP (one-hot prompt -> ``layers`` x ``hidden`` tanh -> ``n``
+    logits), initialised like ``torch.nn.Linear`` (uniform in ``+-1/sqrt(fan_in)``) from a CPU
+    generator seeded with ``seed``, so CPU and GPU runs start identically."""
+    g = torch.Generator().manual_seed(int(seed))
+    params: list[Any] = []
+    fan_in = n
+    for width in [hidden] * layers + [n]:
+        bound = 1.0 / math.sqrt(fan_in)
+        params.append(_uniform((fan_in, width), bound, g))
+        params.append(_uniform((width,), bound, g))
+        fan_in = width
+    return params
+
+
+class BatchedPolicy(torch.nn.Module):
+    """``R`` policies over ``n`` prompts x ``n`` responses: the paper's MLP or tabular logits.
+
+    Parameters
+    ----------
+    n : int
+    seeds : sequence of int
+        One initialisation seed per run (runs with equal seeds start equal).
+    kind : {"mlp", "tabular"}
+    hidden, layers : int
+        MLP width (15) and number of hidden tanh layers (2).
+    """
+
+    def __init__(
+        self, n: int, seeds: list[int], kind: str = "mlp", hidden: int = 15, layers: int = 2
+    ) -> None:
+        super().__init__()
+        if kind not in POLICY_KINDS:
+            raise ValueError(
+                f"The 'policy' parameter must be one of {list(POLICY_KINDS)}. Got {kind!r} instead."
+            )
+        self.kind = kind
+        self.n = n
+        if kind == "tabular":
+            self.logits = torch.nn.Parameter(torch.zeros(len(seeds), n, n))
+            self.weights = torch.nn.ParameterList()
+        else:
+            per_run = [init_mlp(n, hidden, s, layers) for s in seeds]
+            stacked = [torch.stack([p[i] for p in per_run]).float() for i in range(len(per_run[0]))]
+            self.weights = torch.nn.ParameterList([torch.nn.Parameter(t) for t in stacked])
+
+    def log_probs(self) -> Any:
+        """``log pi(y | x)`` for every run, prompt and response: shape ``(R, n, n)``."""
+        if self.kind == "tabular":
+            return F.log_softmax(self.logits, dim=-1)
+        w = list(self.weights)
+        # One-hot input: the first layer's pre-activation for prompt x is row x of W1.
+        act = torch.tanh(w[0] + w[1][:, None, :])
+        for i in range(2, len(w) - 2, 2):
+            act = torch.tanh(torch.baddbmm(w[i + 1][:, None, :], act, w[i]))
+        logits = torch.baddbmm(w[-1][:, None, :], act, w[-2])
+        return F.log_softmax(logits, dim=-1)
+
+
+class BatchedJointModel(torch.nn.Module):
+    """Joint-likelihood model of Section 5.3 as a mixture of ``K`` latent tabular BT rewards.
+
+    ``J(x, a, b, x', a', b') = sum_k w_k sigma(r_k(x, b) - r_k(x, a)) sigma(r_k(x', b') - r_k(x', a'))``,
+    the probability that one annotator prefers ``b`` to ``a`` and ``b'`` to ``a'``; fitted by
+    cross-entropy on ``o * o'`` (Lemma 5.3). ``R`` independent models are stacked.
+    """
+
+    def __init__(self, n: int, seeds: list[int], latent: int = 3, init_scale: float = 0.1) -> None:
+        super().__init__()
+        tables = []
+        for s in seeds:
+            g = torch.Generator().manual_seed(int(s) + 7919)
+            tables.append(
+                torch.randn((latent, n, n), generator=g, dtype=torch.float64) * init_scale
+            )
+        self.rewards = torch.nn.Parameter(torch.stack(tables).float())
+        self.mix_logits = torch.nn.Parameter(torch.zeros(len(seeds), latent))
+
+    def _diff(self, cell_a: Any, cell_b: Any, rows: Any = None) -> Any:
+        """``r_k(x, b) - r_k(x, a)`` for cells ``x * n + a`` and ``x * n + b`` of shape ``(G, B)``:
+        shape ``(G, K, B)``; ``rows`` (shape ``(G,)``) picks the stacked models (default: all)."""
+        r_count, k_count, n, _ = self.rewards.shape
+        flat = self.rewards.reshape(-1)
+        if rows is None:
+            rows = torch.arange(r_count, device=flat.device)
+        base = (rows[:, None] * k_count + torch.arange(k_count, device=flat.device)[None, :]) * (
+            n * n
+        )
+        base = base[:, :, None]
+        g, b = cell_a.shape
+        take_b = flat.index_select(0, (base + cell_b[:, None, :]).reshape(-1)).view(g, k_count, b)
+        take_a = flat.index_select(0, (base + cell_a[:, None, :]).reshape(-1)).view(g, k_count, b)
+        return take_b - take_a
+
+    def _log_weights(self, rows: Any = None) -> Any:
+        mix = self.mix_logits if rows is None else self.mix_logits[rows]
+        return F.log_softmax(mix, dim=-1)[:, :, None]
+
+    def log_joint(self, a: Any, b: Any, a2: Any, b2: Any, rows: Any = None) -> Any:
+        """``log J`` for cells (``x * n + y``) ``(a, b)`` and ``(a2, b2)``, shape ``(G, B)``."""
+        terms = (
+            self._log_weights(rows)
+            + F.logsigmoid(self._diff(a, b, rows))
+            + F.logsigmoid(self._diff(a2, b2, rows))
+        )
+        return torch.logsumexp(terms, dim=1)
+
+    def nll(self, a: Any, b: Any, a2: Any, b2: Any, target: Any, rows: Any = None) -> Any:
+        """Binary cross-entropy between ``J`` and the label ``o * o'``, per row ``(G, B)``."""
+        log_j = self.log_joint(a, b, a2, b2, rows)
+        log_not = torch.log((-torch.expm1(log_j)).clamp_min(1e-12))
+        return -(target * log_j + (1.0 - target) * log_not)
+
+    def variance(self, a: Any, b: Any, rows: Any = None) -> Any:
+        """``Var_u[sigma]`` for the pair of cells ``(a, b)`` from ``J1 = J(a,b,a,b)`` and
+        ``J2 = J(a,b,b,a)`` (Lemma 5.3; :func:`socialpref.train.losses.joint_variance`), ``(G, B)``."""
+        from socialpref.train.losses import joint_variance
+
+        w = self._log_weights(rows).exp()
+        s = torch.sigmoid(self._diff(a, b, rows))
+        j_same = (w * s * s).sum(dim=1)
+        j_swapped = (w * s * (1.0 - s)).sum(dim=1)
+        return joint_variance(j_same, j_swapped)
+
+
+class BatchedRewardTables(torch.nn.Module):
+    """Per-type tabular BT reward models ``r_u(x, y)`` for the indirect route of Section 6,
+    stacked over ``R`` runs: shape ``(R, n_types, n, n)``."""
+
+    def __init__(self, n_runs: int, n_types: int, n: int) -> None:
+        super().__init__()
+        self.rewards = torch.nn.Parameter(torch.zeros(n_runs, n_types, n, n))
+
+    def margins(self, cell_a: Any, cell_b: Any) -> Any:
+        """``r_u(x, b) - r_u(x, a)`` for cells ``x * n + y`` of shape ``(R, B)``: ``(R, B, n_types)``."""
+        r_count, t_count, n, _ = self.rewards.shape
+        flat = self.rewards.permute(0, 2, 3, 1).reshape(r_count, n * n, t_count)
+        rr = torch.arange(r_count, device=flat.device)[:, None]
+        return flat[rr, cell_b] - flat[rr, cell_a]

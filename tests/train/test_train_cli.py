@@ -1,0 +1,145 @@
+"""`socialpref train synthetic` through typer's CliRunner with tiny sizes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from socialpref_cli.main import app
+
+RUNNER = CliRunner()
+TINY = [
+    "--pairs",
+    "3000",
+    "--steps",
+    "30",
+    "--batch-size",
+    "64",
+    "--seeds",
+    "0-1",
+    "--device",
+    "cpu",
+]
+
+
+def test_train_synthetic_writes_results_and_figures(tmp_path):
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "synthetic",
+        "-m",
+        "dpo",
+        "-m",
+        "corrected",
+        "-m",
+        "consistent",
+        "-m",
+        "nbc",
+        "-a",
+        "1",
+        "-a",
+        "2",
+        "--warmup",
+        "10",
+        "--out",
+        str(out),
+        *TINY,
+    ]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    payload = json.loads((out / "results.json").read_text())
+    for key in (
+        "delta",
+        "optimal_profile",
+        "nbc_profile",
+        "runs",
+        "summary",
+        "corrected_limit_profiles",
+    ):
+        assert key in payload
+    assert len(payload["delta"]) == 40 and payload["delta"][0] == -20
+    assert len(payload["runs"]) == 2 * (1 + 2 + 1 + 1)
+    run = payload["runs"][0]
+    for key in (
+        "method",
+        "alpha",
+        "seed",
+        "policy_profile",
+        "kl_to_optimal",
+        "spearman_nbc",
+        "spearman_average",
+    ):
+        assert key in run
+    assert {r["alpha"] for r in payload["runs"] if r["method"] == "corrected"} == {1.0, 2.0}
+    assert (out / "fig3_rewards.png").stat().st_size > 1000
+    assert (out / "fig4_policies.png").stat().st_size > 1000
+    assert "runs on cpu" in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["-m", "ppo"], "'methods'"),
+        (["--seeds", "a-b"], "seeds"),
+        (["--device", "cuda"], "CUDA"),
+        (["--policy", "rnn"], "'policy'"),
+    ],
+)
+def test_errors_are_one_line_and_write_nothing(tmp_path, extra, message):
+    import torch
+
+    if extra[-1] == "cuda" and torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    out = tmp_path / "bad"
+    result = RUNNER.invoke(app, ["train", "synthetic", "--out", str(out), *TINY, *extra])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (out / "results.json").exists()
+
+
+def test_help_texts():
+    result = RUNNER.invoke(app, ["train", "synthetic", "--help"])
+    assert result.exit_code == 0
+    assert "--method" in result.output and "Section 7.2" in result.output
+
+
+def _run_python(code: str, tmp_path):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+
+
+def test_cli_and_figures_import_without_torch(tmp_path):
+    code = (
+        "import sys\n"
+        "import socialpref_cli.main, socialpref.train.figures, socialpref.train.environment\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = _run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_missing_torch_is_a_one_line_error(tmp_path):
+    out = tmp_path / "none"
+    code = (
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):  # as if torch were not installed\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(\"No module named 'torch'\")\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from socialpref_cli.main import app\n"
+        f"app(['train', 'synthetic', '--steps', '1', '--out', {str(out)!r}])\n"
+    )
+    result = _run_python(code, tmp_path)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "'train' extra" in lines[0], result.stderr
+    assert not out.exists()
