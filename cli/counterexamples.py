@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import typer
 from rich.table import Table
-from socialpref_cli.common import console, fail, run_library, write_json
 
 from socialpref.counterexamples import (
     CATALOGUE,
@@ -18,6 +17,7 @@ from socialpref.counterexamples import (
     search,
 )
 from socialpref.population import Population
+from socialpref_cli.common import console, fail, run_library, write_json
 
 app = typer.Typer(
     help="The paper's counterexamples (NBC vs average reward), verified with the core; search for new ones.",

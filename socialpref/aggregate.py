@@ -1,6 +1,10 @@
 """Aggregations of heterogeneous rewards: pairwise matrix, average reward, NBC, rankings.
 
-All functions are pure: arrays in, arrays (or small frozen results) out.
+All functions are pure: arrays in, arrays (or small frozen results) out. Rankings and Kendall's
+tau work on stacks of score vectors too (:func:`ranking` ranks along the last axis,
+:func:`kendall_tau_rows` compares rows), and :func:`compare_aggregates_batch` is
+:func:`compare_aggregates` for many populations of one shape at once (the survey analysis uses
+it for every question of a wave).
 """
 
 from __future__ import annotations
@@ -9,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from socialpref._typing import ArrayLike, FloatArray, IntArray
-from socialpref.population import as_rewards, as_sampling, as_type_weights
+from socialpref.population import WEIGHT_SUM_ATOL, as_rewards, as_sampling, as_type_weights
 from socialpref.preference import PreferenceModel, get_model
 
 #: Scores closer than this are treated as tied in rankings and top choices.
@@ -84,15 +87,23 @@ def nbc(
 def ranking(scores: ArrayLike, tol: float = TIE_TOL) -> IntArray:
     """Competition ranks (1 = best); scores within ``tol`` of each other share the better rank.
 
+    ``scores`` may be a stack of score vectors, shape ``(..., n_options)``: each vector (the
+    last axis) is ranked on its own.
+
     >>> ranking([0.2, 0.5, 0.5, 0.1]).tolist()
     [3, 1, 1, 4]
+    >>> ranking([[0.2, 0.5, 0.5], [3.0, 2.0, 1.0]]).tolist()
+    [[3, 1, 1], [1, 2, 3]]
     """
     s = np.asarray(scores, dtype=np.float64)
-    if s.ndim != 1 or not np.all(np.isfinite(s)):
-        raise ValueError(f"The 'scores' parameter must be a finite 1-D vector. Got {s!r} instead.")
+    if s.ndim < 1 or not np.all(np.isfinite(s)):
+        raise ValueError(
+            "The 'scores' parameter must be a finite vector or stack of vectors (options on the "
+            f"last axis). Got {s!r} instead."
+        )
     # number of options strictly better (by more than tol) + 1
-    better = (s[None, :] - s[:, None]) > tol
-    return np.asarray(better.sum(axis=1) + 1, dtype=np.int64)
+    better = (s[..., None, :] - s[..., :, None]) > tol
+    return np.asarray(better.sum(axis=-1) + 1, dtype=np.int64)
 
 
 def top_choices(scores: ArrayLike, tol: float = TIE_TOL) -> IntArray:
@@ -104,18 +115,58 @@ def top_choices(scores: ArrayLike, tol: float = TIE_TOL) -> IntArray:
     return np.flatnonzero(ranking(scores, tol) == 1).astype(np.int64)
 
 
+def kendall_tau_rows(x: ArrayLike, y: ArrayLike) -> FloatArray:
+    """Kendall's tau-b between each row of ``x`` and the same row of ``y``; shape ``(B,)``.
+
+    The scores are first snapped to competition ranks (:func:`ranking` with ``TIE_TOL``), so
+    floating-point noise does not break ties; then tau-b is computed as scipy's
+    ``kendalltau`` does: ``(concordant - discordant) / sqrt(n0 - n1) / sqrt(n0 - n2)``, with
+    ``n0`` the pairs and ``n1``, ``n2`` the pairs tied in ``x``, in ``y``. NaN where a row has
+    fewer than two options or either row is constant (within ``TIE_TOL``).
+
+    >>> kendall_tau_rows([[1, 2, 3], [1, 1, 1]], [[1, 3, 2], [1, 2, 3]]).round(4).tolist()
+    [0.3333, nan]
+    """
+    a, b = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(
+            "Kendall tau needs two arrays of one shape (rows, options). "
+            f"Got shapes {a.shape} and {b.shape}."
+        )
+    n = a.shape[1]
+    out = np.full(a.shape[0], np.nan)
+    if n < 2 or a.shape[0] == 0:
+        return out
+    rx, ry = ranking(a).astype(np.float64), ranking(b).astype(np.float64)
+    iu, ju = np.triu_indices(n, k=1)
+    sx = np.sign(rx[:, iu] - rx[:, ju])
+    sy = np.sign(ry[:, iu] - ry[:, ju])
+    tot = iu.size
+    xtie = (sx == 0).sum(axis=1)
+    ytie = (sy == 0).sum(axis=1)
+    con_minus_dis = (sx * sy).sum(axis=1).astype(np.int64)
+    ok = (np.ptp(a, axis=1) > TIE_TOL) & (np.ptp(b, axis=1) > TIE_TOL)
+    ok &= (xtie < tot) & (ytie < tot)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau = con_minus_dis / np.sqrt(tot - xtie) / np.sqrt(tot - ytie)
+    out[ok] = np.clip(tau[ok], -1.0, 1.0)
+    return out
+
+
 def kendall_tau(a: ArrayLike, b: ArrayLike) -> float:
-    """Kendall's tau-b between two score vectors (ties handled); NaN when either is constant."""
+    """Kendall's tau-b between two score vectors (ties handled); NaN when either is constant.
+
+    One row of :func:`kendall_tau_rows`.
+
+    >>> kendall_tau([1, 2, 3], [1, 3, 2])  # doctest: +ELLIPSIS
+    0.333...
+    """
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(
             f"Kendall tau needs two vectors of one length. Got shapes {x.shape} and {y.shape}."
         )
-    if x.size < 2 or np.ptp(x) <= TIE_TOL or np.ptp(y) <= TIE_TOL:
-        return float("nan")
-    # snap near-ties so that floating-point noise does not break ties
-    xr, yr = -ranking(x).astype(float), -ranking(y).astype(float)
-    return float(kendalltau(xr, yr).statistic)
+    return float(kendall_tau_rows(x[None, :], y[None, :])[0])
 
 
 @dataclass(frozen=True)
@@ -210,3 +261,107 @@ def compare_aggregates(
         nbc_top=tuple(int(i) for i in np.flatnonzero(rn == 1)),
         comparison=compare_rankings(avg, score),
     )
+
+
+def _batch_arrays(
+    rewards: ArrayLike, type_weights: ArrayLike, sampling: ArrayLike | None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validate the stacks of :func:`compare_aggregates_batch` (vectorised checks)."""
+    r = np.asarray(rewards, dtype=np.float64)
+    if r.ndim != 3 or min(r.shape[1:], default=0) < 1:
+        raise ValueError(
+            "The 'rewards' parameter must be an array of shape (n_populations, n_types, "
+            f"n_options) with at least one type and option. Got shape {r.shape} instead."
+        )
+    n_pop, n_types, n_options = r.shape
+    w = np.asarray(type_weights, dtype=np.float64)
+    if sampling is None:
+        d = np.full((n_pop, n_options), 1.0 / n_options)
+    else:
+        d = np.asarray(sampling, dtype=np.float64)
+    for name, arr, shape in (
+        ("type_weights", w, (n_pop, n_types)),
+        ("sampling", d, (n_pop, n_options)),
+    ):
+        if arr.shape != shape:
+            raise ValueError(
+                f"The '{name}' parameter must have shape {shape}. Got shape {arr.shape} instead."
+            )
+        bad = ~np.isfinite(arr).all(axis=1) | (arr < 0).any(axis=1)
+        bad |= np.abs(arr.sum(axis=1) - 1.0) > WEIGHT_SUM_ATOL
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"The '{name}' parameter must hold distributions (finite, non-negative, rows "
+                f"summing to 1). Row {k} is {arr[k].tolist()!r}."
+            )
+    if not np.isfinite(r).all():
+        k = int(np.flatnonzero(~np.isfinite(r).all(axis=(1, 2)))[0])
+        raise ValueError(f"The 'rewards' parameter must be finite. Population {k} is not.")
+    return r, w, d
+
+
+def compare_aggregates_batch(
+    rewards: ArrayLike,
+    type_weights: ArrayLike,
+    sampling: ArrayLike | None = None,
+    model: PreferenceModel | str | None = None,
+) -> list[AggregateComparison]:
+    """:func:`compare_aggregates` for ``B`` populations of one shape, with one numpy call per step.
+
+    Same formulas (Eq. 9, Eq. 8, Eq. 13), the same tie tolerance for rankings and tops, and
+    Kendall's tau-b from :func:`kendall_tau_rows`; element ``b`` equals
+    ``compare_aggregates(rewards[b], type_weights[b], sampling[b], model)``.
+
+    Parameters
+    ----------
+    rewards : (B, n_types, n_options) array
+    type_weights : (B, n_types) array, rows summing to one
+    sampling : (B, n_options) array, rows summing to one, optional
+        The distribution ``D`` of alternatives of each population (uniform when None).
+    model : PreferenceModel or str, optional
+        Preference model of NBC (default Bradley-Terry).
+
+    Returns
+    -------
+    list of AggregateComparison
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not fit, non-finite rewards, rows that are not distributions.
+
+    Examples
+    --------
+    >>> cs = compare_aggregates_batch([[[0, 1, 4], [4, 1, 0], [0, 1, 0]]], [[1/3, 1/3, 1/3]])
+    >>> cs[0].average_top, cs[0].nbc_top
+    ((0, 2), (1,))
+    """
+    r, w, d = _batch_arrays(rewards, type_weights, sampling)
+    sigma = get_model(model)
+    avg = np.einsum("bu,bui->bi", w, r)
+    diffs = r[:, :, :, None] - r[:, :, None, :]
+    pairwise = np.einsum("bu,buij->bij", w, sigma.prob(diffs))
+    score = np.einsum("bij,bj->bi", pairwise, d)
+    ra, rn = ranking(avg), ranking(score)
+    tau = kendall_tau_rows(avg, score)
+    out = []
+    for b in range(r.shape[0]):
+        top_a = np.flatnonzero(ra[b] == 1)
+        top_n = np.flatnonzero(rn[b] == 1)
+        out.append(
+            AggregateComparison(
+                average_reward=avg[b],
+                nbc=score[b],
+                average_ranking=ra[b],
+                nbc_ranking=rn[b],
+                average_top=tuple(int(i) for i in top_a),
+                nbc_top=tuple(int(i) for i in top_n),
+                comparison=RankComparison(
+                    kendall_tau=float(tau[b]),
+                    top_agreement=bool(np.array_equal(top_a, top_n)),
+                    same_order=bool(np.array_equal(ra[b], rn[b])),
+                ),
+            )
+        )
+    return out

@@ -1,8 +1,9 @@
 """The main job: read sources, analyse them with the libraries, write the report folder.
 
 :func:`build_survey_report` calls the survey reader and analysis
-(:mod:`socialpref.surveys`), the sensitivity sweep (:mod:`socialpref.sensitivity`) and the
-core's NBC (Eq. 13) under each flipping distribution; :func:`make_report` then writes the
+(:mod:`socialpref.surveys`), the Section 7.1 sweep with its filters and summary
+(:func:`socialpref.surveys.survey_sensitivity`, as ``socialpref sensitivity``) and the core's
+NBC (Eq. 13) under each flipping distribution; :func:`make_report` then writes the
 folder atomically. :func:`demo_wave_path` finds the embedded demo wave of a repository checkout
 (``data/demo/ATP W900.sav``), which ``socialpref demo`` reports on into ``reports/demo/``.
 """
@@ -13,20 +14,27 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from socialpref.aggregate import nbc
 from socialpref.preference import PreferenceModel
 from socialpref.report.includes import IncludedResult, load_include
 from socialpref.report.provenance import InputFile, collect_provenance
 from socialpref.report.survey import QuestionEntry, SourceInfo, SurveyReport, write_report
+from socialpref.surveys import (
+    MIN_OPTIONS,
+    MIN_PER_OPTION,
+    QuestionAnalysis,
+    analyze_survey,
+    read_source,
+    survey_sensitivity,
+)
 
 #: The demo wave, relative to the repository root.
 DEMO_WAVE = Path("data") / "demo" / "ATP W900.sav"
 #: Where ``socialpref demo`` writes, relative to the repository root.
 DEMO_OUT = Path("reports") / "demo"
-#: The paper's filters of the Section 7.1 sweep (reference-facts section 1).
-DEFAULT_FILTERS: dict[str, int] = {"min_options": 3, "min_per_option": 100}
+#: The paper's filters of the Section 7.1 sweep (reference-facts section 1), as the report's
+#: ``filters`` mapping (the values are :mod:`socialpref.surveys.sensitivity`'s defaults).
+DEFAULT_FILTERS: dict[str, int] = {"min_options": MIN_OPTIONS, "min_per_option": MIN_PER_OPTION}
 
 
 def repository_root() -> Path:
@@ -53,35 +61,6 @@ def demo_wave_path() -> Path:
         "run socialpref demo from a checkout of the repository (pip install -e .), "
         "or regenerate it with python data/make_demo_wave.py."
     )
-
-
-def passes_filters(analysis: Mapping[str, Any], filters: Mapping[str, int]) -> bool:
-    """The Section 7.1 filters: at least ``min_options`` options and, on average, at least
-    ``min_per_option`` kept respondents per option (respondents / options, as the authors' code)."""
-    n_options = len(analysis["options"])
-    if n_options < int(filters.get("min_options", 0)):
-        return False
-    return analysis["n_respondents"] / n_options >= float(filters.get("min_per_option", 0))
-
-
-def _sensitivity_record(analysis: Mapping[str, Any], res: Any) -> dict[str, Any]:
-    """A sensitivity result in the shape of ``socialpref sensitivity --json`` (labels, not indices)."""
-    options = list(analysis["options"])
-    pair = None if res.pair is None else [options[res.pair[0]], options[res.pair[1]]]
-    dist = None
-    if res.distribution is not None:
-        dist = {o: float(p) for o, p in zip(options, res.distribution, strict=True)}
-    return {
-        "source": analysis["source"],
-        "question": analysis["question"],
-        "min_tv": res.min_tv,
-        "pair": pair,
-        "distribution": dist,
-        "top_flip": bool(res.top_flip),
-        "top_min_tv": res.top_min_tv,
-        "repair_tv": res.repair_tv,
-        "repair_feasible": res.repair_feasible,
-    }
 
 
 def build_survey_report(
@@ -123,9 +102,6 @@ def build_survey_report(
     ValueError, FileNotFoundError
         Unreadable sources or includes, an unknown type column, a question that no source has.
     """
-    from socialpref.sensitivity_sweep import sensitivity_sweep
-    from socialpref.surveys import analyze_survey, read_source
-
     if not sources:
         raise ValueError(
             "The 'sources' parameter must name at least one wave or crosstab. Got none."
@@ -143,7 +119,7 @@ def build_survey_report(
     ]
 
     infos: list[SourceInfo] = []
-    analyses: list[Any] = []
+    analyses: list[QuestionAnalysis] = []
     skipped: list[dict[str, Any]] = []
     wanted = list(dict.fromkeys(questions)) if questions else None
     found: set[str] = set()
@@ -169,31 +145,24 @@ def build_survey_report(
     if len({i.name for i in infos}) != len(infos):
         raise ValueError(f"The sources have the same file name twice: {[i.name for i in infos]}.")
 
-    dicts = [qa.to_dict() for qa in analyses]
-    sweep = sensitivity_sweep([qa.population for qa in analyses], model=model) if analyses else None
+    sweep = survey_sensitivity(
+        analyses,
+        skipped=len(skipped),
+        min_options=int(filt.get("min_options", 0)),
+        min_per_option=float(filt.get("min_per_option", 0)),
+        model=model,
+        solve_all=True,  # the table of all questions shows the dropped ones too
+    )
     entries: list[QuestionEntry] = []
-    kept_results = []
-    for k, (qa, a) in enumerate(zip(analyses, dicts, strict=True)):
-        assert sweep is not None
-        res = sweep.results[k]
-        in_sweep = passes_filters(a, filt)
-        if in_sweep:
-            kept_results.append(res)
+    for qs in sweep.questions:
+        res, qa = qs.result, qs.analysis
+        assert res is not None  # solve_all
         flipped = None
         if res.distribution is not None:
             flipped = nbc(qa.rewards, qa.type_weights, res.distribution, model).tolist()
-        entries.append(QuestionEntry(a, _sensitivity_record(a, res), in_sweep, flipped))
+        record = {**qs.to_dict(), "repair_feasible": res.repair_feasible}
+        entries.append(QuestionEntry(qa.to_dict(), record, qs.kept, flipped))
 
-    tvs = [r.min_tv for r in kept_results if r.min_tv is not None]
-    summary = {
-        "questions": len(entries) + len(skipped),  # seen, as `socialpref sensitivity` counts
-        "kept": len(kept_results),
-        "flippable": len(tvs),
-        "flippable_share": len(tvs) / len(kept_results) if kept_results else None,
-        "top_flips": sum(bool(r.top_flip) for r in kept_results),
-        "median_min_tv": float(np.median(tvs)) if tvs else None,
-        "unanalysable": len(skipped),
-    }
     options = {
         "types": types if types is not None else "F_PARTYSUM_FINAL (default)",
         "questions": list(wanted) if wanted else "all",
@@ -205,9 +174,9 @@ def build_survey_report(
         sources=tuple(infos),
         questions=tuple(entries),
         skipped=tuple(skipped),
-        sensitivity_summary=summary,
+        sensitivity_summary=sweep.summary,
         filters=filt,
-        min_tvs=tuple(r.min_tv for r in kept_results),
+        min_tvs=sweep.min_tvs,
         provenance=collect_provenance(inputs, command, options),
         focus=tuple(wanted or ()),
         includes=tuple(included),
@@ -262,7 +231,6 @@ __all__ = [
     "build_survey_report",
     "demo_wave_path",
     "make_report",
-    "passes_filters",
     "repository_root",
     "run_demo",
 ]

@@ -2,8 +2,8 @@
 
 The numbers come from the libraries, never from this module: the survey analysis
 (:func:`socialpref.surveys.analyze_survey`: shares, Luce-Shepard rewards, average reward,
-NBC), the sensitivity solver (:func:`socialpref.sensitivity.sensitivity_sweep`: minimal TV,
-flipping distribution, top flips) and the core's NBC (Eq. 13) under the flipping distribution
+NBC), the Section 7.1 sweep (:func:`socialpref.surveys.survey_sensitivity`: minimal TV,
+flipping distribution, top flips, filters and summary) and the core's NBC (Eq. 13) under the flipping distribution
 for the rank chart. This module lays them out (:func:`render_markdown`) and writes the folder
 atomically (:func:`write_report`).
 
@@ -67,7 +67,8 @@ class QuestionEntry:
     sensitivity : dict or None
         As ``socialpref sensitivity --json`` writes a question (``source``, ``question``,
         ``min_tv``, ``pair`` as labels, ``distribution`` as ``{option: probability}``,
-        ``top_flip``, ...); None when it was not computed.
+        ``top_flip``, ...; :meth:`socialpref.surveys.QuestionSensitivity.to_dict`), plus
+        ``repair_feasible``; None when it was not computed.
     in_sweep : bool
         Whether the question passes the sweep's filters (counted in the sensitivity summary).
     nbc_flipped : list of float or None

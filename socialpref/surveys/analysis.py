@@ -17,7 +17,11 @@ from typing import Any, cast
 import numpy as np
 
 from socialpref._typing import ArrayLike, FloatArray, IntArray
-from socialpref.aggregate import AggregateComparison, compare_aggregates
+from socialpref.aggregate import (
+    AggregateComparison,
+    compare_aggregates,
+    compare_aggregates_batch,
+)
 from socialpref.luce import (
     ZERO_POLICIES,
     BootstrapIntervals,
@@ -27,7 +31,6 @@ from socialpref.luce import (
 )
 from socialpref.population import Population, as_sampling
 from socialpref.preference import PreferenceModel, get_model
-from socialpref.surveys._batch import compare_batch
 from socialpref.surveys.survey import Survey, Variable, is_no_lean_label, is_refused_label
 
 #: The paper's user types: Pew's party summary (1 Rep/Lean Rep, 2 Dem/Lean Dem, 9 no lean).
@@ -747,7 +750,7 @@ def analyze_survey(
             flat = luce_rewards(np.concatenate([p.shares for p in group]), zero_policy)
         n_types, n_options = group[0].shares.shape
         rewards = flat.reshape(len(group), n_types, n_options)
-        comparisons = compare_batch(
+        comparisons = compare_aggregates_batch(
             rewards,
             np.stack([p.type_weights for p in group]),
             np.stack([p.sampling for p in group]),

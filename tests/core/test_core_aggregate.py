@@ -15,8 +15,10 @@ from socialpref import (
     Thurstone,
     average_reward,
     compare_aggregates,
+    compare_aggregates_batch,
     compare_rankings,
     kendall_tau,
+    kendall_tau_rows,
     nbc,
     nbc_from_matrix,
     optimal_policy,
@@ -165,6 +167,97 @@ def test_kendall_tau_and_comparison():
     c = compare_rankings([1, 2, 3], [1, 3, 2])
     assert c.top_agreement is False and c.same_order is False
     assert c.kendall_tau == pytest.approx(1 / 3)
+
+
+def test_ranking_of_stacks_ranks_each_row():
+    x = np.array([[0.2, 0.5, 0.5, 0.1], [1.0, 1.0, 1.0, 1.0]])
+    assert ranking(x).tolist() == [ranking(x[0]).tolist(), ranking(x[1]).tolist()]
+    cube = np.arange(24.0).reshape(2, 3, 4)[..., ::-1]
+    assert ranking(cube).shape == cube.shape and (ranking(cube) == [1, 2, 3, 4]).all()
+    with pytest.raises(ValueError, match="'scores'"):
+        ranking(np.float64(1.0))
+    with pytest.raises(ValueError, match="'scores'"):
+        ranking([[0.0, np.nan]])
+
+
+def test_kendall_tau_rows_examples():
+    x = np.array([[0.2, 0.5, 0.5, 0.1], [1.0, 1.0, 1.0, 1.0]])
+    y = np.array([[0.1, 0.2, 0.3, 0.4], [1.0, 2.0, 3.0, 4.0]])
+    tau = kendall_tau_rows(x, y)
+    assert tau[0] == kendall_tau(x[0], y[0]) and np.isnan(tau[1])
+    assert np.isnan(kendall_tau_rows([[1.0]], [[2.0]])).all()  # fewer than two options
+    assert kendall_tau_rows(np.zeros((0, 3)), np.zeros((0, 3))).shape == (0,)
+    with pytest.raises(ValueError, match="one shape"):
+        kendall_tau_rows([[1.0, 2.0]], [[1.0, 2.0, 3.0]])
+
+
+@given(
+    st.lists(st.integers(-3, 3), min_size=2, max_size=7).flatmap(
+        lambda a: st.tuples(
+            st.just(a), st.lists(st.integers(-3, 3), min_size=len(a), max_size=len(a))
+        )
+    )
+)
+def test_kendall_tau_equals_scipy_on_snapped_ranks(pair):
+    from scipy.stats import kendalltau
+
+    a, b = np.array(pair[0], dtype=float), np.array(pair[1], dtype=float)
+    want = kendalltau(-ranking(a), -ranking(b)).statistic
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        want = np.nan
+    np.testing.assert_allclose(kendall_tau(a, b), want, atol=ATOL)
+
+
+# ---- many populations at once ----
+
+
+@st.composite
+def population_stacks(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    b = draw(st.integers(1, 4))
+    t = draw(st.integers(1, 4))
+    k = draw(st.integers(2, 6))
+    seed = draw(st.integers(0, 2**32 - 1))
+    gen = np.random.default_rng(seed)
+    rewards = gen.normal(0, 2, (b, t, k))
+    if draw(st.booleans()):  # ties and constant rows
+        rewards = np.round(rewards)
+    weights = gen.dirichlet(np.ones(t), size=b)
+    sampling = gen.dirichlet(np.ones(k), size=b)
+    return rewards, weights, sampling
+
+
+@given(population_stacks(), st.sampled_from([None, "thurstone", "majority", "bt:2"]))
+def test_compare_aggregates_batch_equals_core(pops, model):
+    rewards, weights, sampling = pops
+    for b, got in enumerate(compare_aggregates_batch(rewards, weights, sampling, model)):
+        want = compare_aggregates(rewards[b], weights[b], sampling[b], model)
+        np.testing.assert_allclose(got.average_reward, want.average_reward, atol=ATOL)
+        np.testing.assert_allclose(got.nbc, want.nbc, atol=ATOL)
+        assert got.average_ranking.tolist() == want.average_ranking.tolist()
+        assert got.nbc_ranking.tolist() == want.nbc_ranking.tolist()
+        assert got.average_top == want.average_top and got.nbc_top == want.nbc_top
+        assert got.comparison.top_agreement == want.comparison.top_agreement
+        assert got.comparison.same_order == want.comparison.same_order
+        np.testing.assert_allclose(
+            got.comparison.kendall_tau, want.comparison.kendall_tau, atol=ATOL
+        )
+
+
+def test_compare_aggregates_batch_uniform_default_and_validation():
+    (got,) = compare_aggregates_batch(MEDIOCRITY[None], np.full((1, 3), 1 / 3))
+    want = compare_aggregates(MEDIOCRITY, np.full(3, 1 / 3))
+    np.testing.assert_allclose(got.nbc, want.nbc, atol=ATOL)
+    assert got.to_dict()["nbc_top"] == [1]
+    with pytest.raises(ValueError, match="'rewards'"):
+        compare_aggregates_batch(MEDIOCRITY, np.full(3, 1 / 3))
+    with pytest.raises(ValueError, match=r"'type_weights'.*shape"):
+        compare_aggregates_batch(MEDIOCRITY[None], np.full((1, 2), 0.5))
+    with pytest.raises(ValueError, match=r"'type_weights'.*Row 1"):
+        compare_aggregates_batch(
+            np.stack([MEDIOCRITY, MEDIOCRITY]), [[1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.5]]
+        )
+    with pytest.raises(ValueError, match="'sampling'"):
+        compare_aggregates_batch(MEDIOCRITY[None], np.full((1, 3), 1 / 3), [[1.0, 0.0]])
 
 
 def test_compare_aggregates_on_mediocrity():

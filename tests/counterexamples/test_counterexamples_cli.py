@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from socialpref_cli.main import app
 from typer.testing import CliRunner
 
 from socialpref import nbc
 from socialpref.counterexamples import CATALOGUE
+from socialpref_cli.main import app
 
 runner = CliRunner()
 

@@ -237,6 +237,19 @@ def test_tables_match_sensitivity_json(runs, name):
 
 
 @pytest.mark.parametrize("name", ["demo", "crosstab"])
+def test_report_json_holds_the_sensitivity_json(runs, name):
+    """One sweep (socialpref.surveys.survey_sensitivity): same summary, same kept rows."""
+    run = runs[name]
+    sens = json.loads((run["folder"] / "report.json").read_text())["sensitivity"]
+    assert sens["summary"] == run["sensitivity"]["summary"]
+    assert sens["summary"]["questions"] == len(run["analyze"]["questions"]) + len(
+        run["analyze"]["skipped"]
+    )
+    rows = [{k: v for k, v in q.items() if k != "repair_feasible"} for q in sens["questions"]]
+    assert rows == run["sensitivity"]["questions"]
+
+
+@pytest.mark.parametrize("name", ["demo", "crosstab"])
 def test_two_runs_are_identical_but_the_date(runs, name):
     run = runs[name]
     folder = run["folder"]
