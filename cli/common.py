@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
@@ -21,7 +22,7 @@ T = TypeVar("T")
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``Error: message`` on stderr (one line) and return an Exit to raise."""
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=code)
 
 
@@ -54,3 +55,21 @@ def write_json(target: Path, payload: Any) -> None:
     """Write JSON atomically (temporary file, then rename)."""
     with atomic_path(target) as tmp:
         tmp.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Parse a --seeds option: '0-4' -> [0, 1, 2, 3, 4]; '1,5,9' -> [1, 5, 9]; ranges and lists mix: '0-2,7'."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, sep, hi = part.strip().partition("-")
+            seeds.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected seeds like '0-4' or '0,3,7'. Got {text!r}.", param_hint="--seeds"
+        ) from None
+    if not seeds or min(seeds) < 0:
+        raise typer.BadParameter(
+            f"expected non-negative seeds like '0-4'. Got {text!r}.", param_hint="--seeds"
+        )
+    return seeds

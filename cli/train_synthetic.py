@@ -7,25 +7,11 @@ from pathlib import Path
 
 import typer
 
-from socialpref_cli.common import atomic_path, console, fail, run_library, write_json
+from socialpref_cli.common import atomic_path, console, fail, parse_seeds, run_library, write_json
 
 METHODS_HELP = (
     "dpo, ipo, corrected, consistent, consistent-b3, nbc, reward-average (repeat the option)."
 )
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'0-4' -> [0, 1, 2, 3, 4]; '1,5,9' -> [1, 5, 9]; ranges and lists mix: '0-2,7'."""
-    seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            lo, sep, hi = part.strip().partition("-")
-            seeds.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
-    except ValueError:
-        raise typer.BadParameter(f"expected seeds like '0-4' or '0,3,7'. Got {text!r}.") from None
-    if not seeds or min(seeds) < 0:
-        raise typer.BadParameter(f"expected non-negative seeds like '0-4'. Got {text!r}.")
-    return seeds
 
 
 def synthetic(

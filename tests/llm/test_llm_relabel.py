@@ -1,0 +1,107 @@
+"""Relabelling: sampled label frequencies match their Bradley-Terry probabilities; max-info equals
+resampling all types until they agree (proof of Prop. 6.1), checked by brute-force simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.special import expit
+
+from socialpref.llm.relabel import (
+    average_ties,
+    label_probabilities,
+    orient_pairs,
+    relabel,
+)
+from socialpref.llm.rewards import reward_matrix
+
+N = 200_000
+SIGMAS = 5.0  # frequency tolerance: 5 binomial standard errors
+
+
+def _close(freq: float, p: float, n: int) -> bool:
+    return abs(freq - p) <= SIGMAS * np.sqrt(max(p * (1 - p), 1e-12) / n) + 1e-12
+
+
+@pytest.mark.parametrize("dataset", ["anonymous", "max-info", "average"])
+def test_frequencies_match_probabilities(dataset: str) -> None:
+    a, b = np.full(N, 300), np.full(N, 200)
+    labels = relabel(a, b, dataset, rng=0)
+    p = float(label_probabilities([300], [200], dataset)[0])
+    assert _close(labels.mean(), p, N)
+
+
+def test_closed_forms_of_the_probabilities() -> None:
+    d = reward_matrix([300]) - reward_matrix([200])
+    assert label_probabilities([300], [200], "anonymous")[0] == pytest.approx(
+        expit(d).mean(), abs=1e-12
+    )
+    assert label_probabilities([300], [200], "max-info")[0] == pytest.approx(
+        expit(d.sum()), abs=1e-12
+    )
+    assert label_probabilities([300], [200], "average")[0] == pytest.approx(
+        expit(d.mean()), abs=1e-12
+    )
+
+
+def test_max_info_equals_resampling_until_consensus() -> None:
+    # Brute force: ask all three types (BT each) repeatedly until they agree.
+    rng = np.random.default_rng(1)
+    d = (reward_matrix([400]) - reward_matrix([150]))[:, 0]
+    n, agreed = 60_000, []
+    while len(agreed) < n:
+        votes = rng.random((n, 3)) < expit(d)
+        consensus = votes.all(axis=1) | (~votes).all(axis=1)
+        agreed.extend(votes[consensus, 0].tolist())
+    freq = float(np.mean(agreed[:n]))
+    assert _close(freq, float(label_probabilities([400], [150], "max-info")[0]), n)
+
+
+def test_anonymous_uses_one_type_per_pair_with_type_weights() -> None:
+    a, b = np.full(N, 500), np.full(N, 20)  # long type: a; short type: b; mid: b slightly
+    weights = [0.7, 0.2, 0.1]
+    labels = relabel(a, b, "anonymous", type_weights=weights, rng=3)
+    d = (reward_matrix([500]) - reward_matrix([20]))[:, 0]
+    assert _close(labels.mean(), float(np.dot(weights, expit(d))), N)
+
+
+def test_test_labels_are_deterministic_and_ties_flagged() -> None:
+    a, b = np.array([500, 10, 100, 256]), np.array([10, 500, 100, 200])
+    r = reward_matrix(a).mean(0) - reward_matrix(b).mean(0)
+    np.testing.assert_array_equal(relabel(a, b, "test"), r > 0)
+    np.testing.assert_array_equal(average_ties(a, b), [False, False, True, False])
+
+
+def test_seeds_reproduce_and_differ() -> None:
+    a, b = np.arange(1, 501), np.arange(500, 0, -1)
+    np.testing.assert_array_equal(
+        relabel(a, b, "anonymous", rng=7), relabel(a, b, "anonymous", rng=7)
+    )
+    assert not np.array_equal(relabel(a, b, "anonymous", rng=7), relabel(a, b, "anonymous", rng=8))
+
+
+@given(
+    st.integers(1, 512),
+    st.integers(1, 512),
+    st.sampled_from(["anonymous", "max-info", "average", "test"]),
+)
+def test_probabilities_are_complementary(x: int, y: int, dataset: str) -> None:
+    p = label_probabilities([x], [y], dataset)[0] + label_probabilities([y], [x], dataset)[0]
+    assert p == pytest.approx(1.0, abs=1e-12)
+
+
+def test_orient_pairs_and_errors() -> None:
+    pairs = orient_pairs([(1, 2), (3,)], [(4,), (5, 6)], [True, False])
+    assert pairs.preferred == ((1, 2), (5, 6)) and pairs.dispreferred == ((4,), (3,))
+    assert pairs.n_tokens == 6 and len(pairs) == 2
+    assert len(orient_pairs([(1,), (2,)], [(3,), (4,)], [True, True], keep=[False, True])) == 1
+    with pytest.raises(ValueError, match="'dataset'"):
+        relabel([1], [2], "majority")
+    with pytest.raises(ValueError, match="'lengths_a'"):
+        relabel([1, 2], [2], "test")
+    with pytest.raises(ValueError, match="type_weights"):
+        relabel([1], [2], "anonymous", type_weights=[0.5, 0.5])
+    with pytest.raises(ValueError, match="a_wins"):
+        orient_pairs([(1,)], [(2,)], [True, False])
