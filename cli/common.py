@@ -26,6 +26,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code=code)
 
 
+def warn(message: str, tag: str = "Warning:") -> None:
+    """Print ``Warning: message`` on stderr, on one line whatever the terminal width."""
+    err_console.print(f"[yellow]{tag}[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def run_library(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call a library function, turning its user-facing errors into one-line CLI errors."""
     try:

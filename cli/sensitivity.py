@@ -21,7 +21,7 @@ from socialpref.surveys import (
     read_source,
     survey_sensitivity,
 )
-from socialpref_cli.common import console, err_console, fail, run_library, write_json
+from socialpref_cli.common import console, err_console, fail, run_library, warn, write_json
 
 
 def _short(text: str, width: int = 22) -> str:
@@ -103,9 +103,7 @@ def sensitivity_command(
     if wanted and len(missing) == len(wanted):
         raise fail(f"None of the questions {wanted} was found (or analysable) in the sources.")
     for name in missing:
-        err_console.print(
-            f"[yellow]Warning:[/] {name} not found or not analysable.", highlight=False
-        )
+        warn(f"{name} not found or not analysable.")
     kept = [q for q in analysed if passes_filters(q, min_options, min_per_option)]
     if b is not None and not all(base_fits(b, q) for q in kept):
         raise fail(f"The --base file '{base}' does not fit the options of every kept question.")

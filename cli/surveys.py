@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import csv
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,14 @@ from socialpref.surveys import (
     read_sampling,
     read_source,
 )
-from socialpref_cli.common import atomic_path, console, err_console, fail, run_library, write_json
+from socialpref_cli.common import (
+    atomic_path,
+    console,
+    fail,
+    run_library,
+    warn,
+    write_json,
+)
 
 app = typer.Typer(
     help="Pew ATP waves (.sav) and crosstabs (.csv/.parquet): shares, Luce rewards, average reward vs NBC.",
@@ -56,13 +64,17 @@ MODEL_OPTION = typer.Option(
 )
 
 
+def _tau(value: float, digits: int) -> str:
+    """Kendall tau for display; '-' where it is undefined (NaN: a constant ranking)."""
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
 def _read(source: Path, weight: str | None, unweighted: bool) -> Survey:
     survey = run_library(read_source, source, weight=weight, unweighted=unweighted)
     if survey.n_bad_weights:
-        err_console.print(
-            f"[yellow]Warning:[/] {survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
-            f"weight in {survey.weight_column}; they are excluded.",
-            highlight=False,
+        warn(
+            f"{survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
+            f"weight in {survey.weight_column}; they are excluded."
         )
     return survey
 
@@ -159,7 +171,7 @@ def show_command(
     verdict = "[bold red]differ[/]" if qa.tops_differ else "agree"
     console.print(
         f"{qa.n_respondents} respondents kept. Top by average reward: {qa.average_top!r}; "
-        f"top by NBC: {qa.nbc_top!r} ({verdict}); Kendall tau {qa.kendall_tau:.3f}.",
+        f"top by NBC: {qa.nbc_top!r} ({verdict}); Kendall tau {_tau(qa.kendall_tau, 3)}.",
         highlight=False,
     )
     if qa.unchosen_options:
@@ -189,7 +201,7 @@ def _summary_table(result: SurveyAnalysis) -> Table:
             str(len(q.options)),
             _shorten(q.average_top, 36),
             f"{mark}{_shorten(q.nbc_top, 36)}",
-            f"{q.kendall_tau:.2f}",
+            _tau(q.kendall_tau, 2),
         )
     return table
 
@@ -250,9 +262,7 @@ def analyze_command(
         run_library(_write_csv, csv_path, result.to_rows())
     console.print(_summary_table(result))
     for s in result.skipped:
-        err_console.print(
-            f"[yellow]Skipped[/] {s.source} {s.question}: {s.reason}", highlight=False
-        )
+        warn(f"{s.source} {s.question}: {s.reason}", tag="Skipped")
     n_diff = sum(q.tops_differ for q in result.questions)
     console.print(
         f"{len(result.questions)} questions analysed, {len(result.skipped)} skipped; "

@@ -30,6 +30,11 @@ def synthetic(
     policy: str = typer.Option(
         "mlp", "--policy", help="'mlp' (the paper's 2 x 15 tanh) or 'tabular'."
     ),
+    joint: str = typer.Option(
+        "mixture",
+        "--joint",
+        help="J of 'corrected': 'mixture' (latent tabular BT rewards) or 'mlp' (general MLP).",
+    ),
     warmup: int | None = typer.Option(
         None, "--warmup", min=0, help="DPO steps before the correction (default 80%)."
     ),
@@ -70,6 +75,7 @@ def synthetic(
         steps=steps,
         batch_size=batch_size,
         policy=policy,
+        joint=joint,
         warmup_steps=warmup,
     )
     bar = Progress(

@@ -61,7 +61,7 @@ def _log_shares(
     if zero_policy == "error":
         if np.any(zero):
             u, i = (int(k) for k in np.argwhere(zero)[0])
-            t = type_labels[u] if type_labels is not None else f"type {u}"
+            t = type_labels[u] if type_labels is not None else str(u)
             o = option_labels[i] if option_labels is not None else f"option {i}"
             raise ValueError(
                 f"Type {t!s} never chose {o!s} (share 0), so its Luce reward is -inf; "

@@ -68,16 +68,16 @@ def _type_columns(types: TypesArg) -> tuple[str, ...]:
     return cols
 
 
-def _type_mask(var: Variable, keep_refused: bool, drop_no_lean: bool) -> np.ndarray:
-    ok = var.allowed(keep_refused).copy()
+def _type_mask(var: Variable, drop_no_lean: bool) -> np.ndarray:
+    # A respondent whose type is "Refused" has no type: --keep-refused keeps Refused as an
+    # answer option only, never as a user type.
+    ok = var.allowed(False).copy()
     if drop_no_lean:
         ok[:-1] &= ~np.array([is_no_lean_label(lab) for lab in var.labels], dtype=bool)
     return ok
 
 
-def _code_types(
-    survey: Survey, types: TypesArg, keep_refused: bool, drop_no_lean: bool
-) -> _TypeCoding:
+def _code_types(survey: Survey, types: TypesArg, drop_no_lean: bool) -> _TypeCoding:
     if survey.kind == "crosstab":
         if types is not None and _type_columns(types) != ("group",):
             raise ValueError(
@@ -85,9 +85,7 @@ def _code_types(
                 f"'group' column ({', '.join(survey.groups)}). Got {types!r} instead."
             )
         kept = tuple(
-            not (
-                (drop_no_lean and is_no_lean_label(g)) or (not keep_refused and is_refused_label(g))
-            )
+            not ((drop_no_lean and is_no_lean_label(g)) or is_refused_label(g))
             for g in survey.groups
         )
         return _TypeCoding(("group",), None, survey.groups, kept)
@@ -105,7 +103,7 @@ def _code_types(
     dropped = np.zeros(survey.n_rows, dtype=bool)
     for var in variables:
         assert var.answers is not None
-        ok = _type_mask(var, keep_refused, drop_no_lean)
+        ok = _type_mask(var, drop_no_lean)
         a = var.answers.astype(np.int64)
         dropped |= ~ok[a]
         index = index * var.n_codes + np.maximum(a, 0)
@@ -661,7 +659,7 @@ def analyze_question(
     """
     _check_options(zero_policy, bootstrap, model)
     var = survey.question(question)
-    coding = _code_types(survey, types, keep_refused, drop_no_lean)
+    coding = _code_types(survey, types, drop_no_lean)
     return _analyze(
         survey,
         var,
@@ -708,7 +706,7 @@ def analyze_survey(
             f"The 'bootstrap' parameter needs respondent-level data; {survey.source!r} is a crosstab."
         )
     names = list(dict.fromkeys(survey.questions if questions is None else questions))
-    coding = _code_types(survey, types, keep_refused, drop_no_lean)
+    coding = _code_types(survey, types, drop_no_lean)
     for name in names:
         if name not in survey.variables and on_unknown == "error":
             survey.question(name)  # raises with suggestions

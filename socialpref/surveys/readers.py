@@ -205,7 +205,7 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
 
     try:
         df, meta = pyreadstat.read_sav(str(p), user_missing=True)
-    except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError types
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, UnicodeError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise ValueError(f"'{p.name}' is a corrupt or truncated .sav file ({detail}).") from None
     columns = [str(c) for c in df.columns]
@@ -217,6 +217,11 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
             f"'{p.name}' is truncated: its header announces {meta.number_rows} rows but {n_rows} were read."
         )
     wcol = _resolve_weight(p, columns, weight, unweighted)
+    if wcol is not None and wcol in (meta.variable_value_labels or {}):
+        raise ValueError(
+            f"The 'weight' parameter names {wcol!r}, a column with value labels (a categorical "
+            f"variable of '{p.name}'), not a weight; choose a WEIGHT_ column or unweighted=True."
+        )
     if wcol is not None:
         weights, n_bad = _check_weights(p, wcol, _numeric(p, wcol, df[wcol].to_numpy()))
     else:
@@ -285,9 +290,13 @@ def read_crosstab(path: str | Path) -> Survey:
             frame = pd.read_parquet(p)
     except ImportError as exc:
         raise ValueError(f"Reading '{p.name}' needs pyarrow (pip install pyarrow): {exc}") from None
-    except Exception as exc:  # pandas/pyarrow parser errors have many types
+    except (ValueError, OSError, UnicodeError, TypeError) as exc:
+        # pandas' ParserError/EmptyDataError and Arrow's ArrowInvalid are ValueErrors,
+        # Arrow's IO errors are OSErrors
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise ValueError(f"'{p.name}' is not a readable crosstab ({detail}).") from None
+    # positions, not index labels, address rows below (a parquet file may carry any index)
+    frame = frame.reset_index(drop=True)
     missing = [c for c in CROSSTAB_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(

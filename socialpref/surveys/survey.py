@@ -22,11 +22,13 @@ from socialpref._typing import FloatArray
 
 SurveyKind = Literal["wave", "crosstab"]
 
-#: A label meaning "Refused" (Pew's code 99), possibly combined with "DK" or "(VOL.)".
-_REFUSED_RE = re.compile(
-    r"(?:(?:dk|don'?t know|not sure)\s*/\s*)?refused(?:\s*/\s*(?:dk|don'?t know|no answer))?"
-    r"(?:\s*\(vol\.?\))?\.?",
-)
+#: Words a "Refused" label (Pew's code 99) is made of: "Refused", "DK/Refused", "(VOL) Refused",
+#: "Refused/Web blank", "DK/Ref". A label with any other word ("DK/Refused/No lean", the party
+#: type the paper keeps; "I refused the vaccine", a real answer) is not a refusal.
+_REFUSAL_WORDS = frozenset({"refused", "ref"})
+_REFUSAL_VOCABULARY = _REFUSAL_WORDS | {
+    "dk", "vol", "no", "answer", "web", "blank", "don't", "dont", "know", "not", "sure", "skipped",
+}  # fmt: skip
 #: A type label meaning "no lean" / "don't know" / "refused" (e.g. F_PARTYSUM_FINAL code 9).
 _NO_LEAN_RE = re.compile(r"no lean|\bdk\b|don'?t know|refused|not sure", re.IGNORECASE)
 
@@ -36,8 +38,11 @@ def is_refused_label(label: str) -> bool:
 
     >>> is_refused_label("Refused"), is_refused_label("DK/Refused/No lean")
     (True, False)
+    >>> is_refused_label("(VOL) Refused"), is_refused_label("DK/Ref"), is_refused_label("Reform")
+    (True, True, False)
     """
-    return _REFUSED_RE.fullmatch(label.strip().lower()) is not None
+    words = {w for w in re.split(r"[\s/\-,.()\[\]]+", label.lower()) if w}
+    return bool(words & _REFUSAL_WORDS) and words <= _REFUSAL_VOCABULARY
 
 
 def is_no_lean_label(label: str) -> bool:

@@ -368,3 +368,12 @@ def test_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         "identical shares, type weights, average reward, NBC, tops: True" in out and "ratio" in out
     )
+
+
+def test_keep_refused_keeps_the_option_not_the_type(tiny_wave: Path) -> None:
+    # respondent 9 refused F_EDUCCAT (code 99) and answered Q2_W5: no user type for them
+    s = read_wave(tiny_wave)
+    qa = analyze_question(s, "Q2_W5", types="F_EDUCCAT", keep_refused=True)
+    assert qa.types == ("College grad+", "Non-college")
+    assert qa.options == ("Agree", "Refused")
+    assert qa.n_respondents == 9

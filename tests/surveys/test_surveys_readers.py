@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from socialpref.surveys import (
+    analyze_survey,
     is_admin_column,
     is_no_lean_label,
     is_refused_label,
@@ -102,9 +103,10 @@ def test_refused_and_missing_codes_come_from_labels(sav: WaveWriter, tmp_path: P
 
 
 def test_label_predicates() -> None:
-    for lab in ("Refused", "refused", "DK/Refused", "Refused (VOL.)", " Refused "):
+    for lab in ("Refused", "refused", "DK/Refused", "Refused (VOL.)", " Refused ", "(VOL) Refused",
+                "Refused/Web blank", "DK/Ref"):  # fmt: skip
         assert is_refused_label(lab)
-    for lab in ("DK/Refused/No lean", "DK/Ref-no lean", "I refused the vaccine", "No"):
+    for lab in ("DK/Refused/No lean", "DK/Ref-no lean", "I refused the vaccine", "No", "Reform"):
         assert not is_refused_label(lab)
     for lab in ("DK/Refused/No lean", "DK/Ref-no lean", "Don't know"):
         assert is_no_lean_label(lab)
@@ -265,3 +267,24 @@ def test_read_sampling(tmp_path: Path) -> None:
     p.write_text("{not json")
     with pytest.raises(ValueError, match="not valid JSON"):
         read_sampling(p)
+
+
+def test_parquet_rows_are_read_by_position_not_index(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    rows = [("Q", "R", "A", 5.0), ("Q", "R", "B", 3.0), ("Q", "R", "C", 2.0)]
+    rows += [("Q", "D", "A", 1.0), ("Q", "D", "B", 3.0), ("Q", "D", "C", 6.0)]
+    frame = pd.DataFrame(rows, columns=["question", "group", "option", "count"])
+    shuffled = tmp_path / "sorted.parquet"
+    frame.sort_values("count").to_parquet(shuffled)  # keeps a non-default index
+    relabelled = tmp_path / "relabelled.parquet"
+    frame.set_axis(range(10, 16)).to_parquet(relabelled)
+    for path in (shuffled, relabelled):
+        qa = analyze_survey(read_crosstab(path)).questions[0]
+        order = [qa.types.index("R"), qa.types.index("D")]
+        cols = [qa.options.index(o) for o in ("A", "B", "C")]
+        np.testing.assert_allclose(qa.shares[order][:, cols], [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6]])
+
+
+def test_categorical_column_is_not_a_weight(tiny_wave: Path) -> None:
+    with pytest.raises(ValueError, match=r"'F_EDUCCAT', a column with value labels"):
+        read_wave(tiny_wave, weight="F_EDUCCAT")
