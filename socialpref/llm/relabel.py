@@ -58,8 +58,8 @@ def label_probabilities(
     >>> label_probabilities([256], [256], "max-info").tolist()
     [0.5]
     """
-    d, w = _differences(lengths_a, lengths_b, rewards, type_weights)
     kind = check_dataset(dataset)
+    d, w = _differences(lengths_a, lengths_b, rewards, type_weights, kind)
     if kind == "anonymous":
         return np.asarray(w @ expit(d), dtype=np.float64)
     if kind == "max-info":
@@ -104,7 +104,7 @@ def relabel(
     [True, False]
     """
     kind = check_dataset(dataset)
-    d, w = _differences(lengths_a, lengths_b, rewards, type_weights)
+    d, w = _differences(lengths_a, lengths_b, rewards, type_weights, kind)
     n = d.shape[1]
     gen = np.random.default_rng(rng)
     if kind == "test":
@@ -186,6 +186,7 @@ def _differences(
     lengths_b: ArrayLike,
     rewards: Sequence[LengthReward | RewardFn] | None,
     type_weights: ArrayLike | None,
+    dataset: str = "anonymous",
 ) -> tuple[FloatArray, FloatArray]:
     la, lb = np.asarray(lengths_a), np.asarray(lengths_b)
     if la.ndim != 1 or la.shape != lb.shape:
@@ -197,4 +198,13 @@ def _differences(
     n_types = d.shape[0]
     if type_weights is None:
         return d, np.full(n_types, 1.0 / n_types)
-    return d, as_distribution(type_weights, n_types, "type_weights")
+    w = as_distribution(type_weights, n_types, "type_weights")
+    if dataset == "max-info" and np.ptp(w) > 1e-12:
+        # Prop. 6.1: consensus labels are BT on the *sum* of the types' differences, whose
+        # target is the unweighted average reward; with unequal p(u) the test labels (weighted
+        # average) would disagree with what max-info data can teach.
+        raise ValueError(
+            "The 'max-info' dataset assumes equally represented user types (Prop. 6.1). "
+            f"Got type_weights={w.tolist()}; use equal weights or the 'anonymous'/'average' dataset."
+        )
+    return d, w

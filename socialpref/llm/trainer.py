@@ -389,7 +389,8 @@ def train_llm(
     """Train one seed and evaluate it on ``data.test``; optionally save the LoRA adapter.
 
     Randomness: labels and batch order from ``numpy.random.default_rng(seed)``; LoRA and head
-    initialisation and dropout from ``torch.manual_seed(seed)`` at the start of the run.
+    initialisation and dropout from torch's generators seeded with ``seed`` inside
+    ``torch.random.fork_rng``, so the caller's global torch random state is left as it was.
     """
     tok = load_tokenizer(model_dir) if tokenizer is None else tokenizer
     acc, use_bf16 = (
@@ -398,7 +399,24 @@ def train_llm(
         else (accelerator, accelerator.mixed_precision == "bf16")
     )
     labelled = train_labels(data, config.dataset, seed)
-    torch.manual_seed(seed)
+    devices = [acc.device.index or 0] if acc.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        return _train_seed(model_dir, data, config, seed, tok, acc, use_bf16, labelled, adapter_dir)
+
+
+def _train_seed(
+    model_dir: str | Path,
+    data: LLMData,
+    config: LLMTrainConfig,
+    seed: int,
+    tok: Any,
+    acc: Any,
+    use_bf16: bool,
+    labelled: Any,
+    adapter_dir: str | Path | None,
+) -> TrainedLLM:
+    """The body of :func:`train_llm`, run with torch's generators already seeded."""
     model = load_model(
         model_dir, config.objective, torch.bfloat16 if use_bf16 else torch.float32, tok.pad_token_id
     )

@@ -103,5 +103,11 @@ def test_orient_pairs_and_errors() -> None:
         relabel([1, 2], [2], "test")
     with pytest.raises(ValueError, match="type_weights"):
         relabel([1], [2], "anonymous", type_weights=[0.5, 0.5])
+    # Prop. 6.1 needs equally represented types: unequal weights are refused for max-info
+    with pytest.raises(ValueError, match="equally represented"):
+        relabel([1], [2], "max-info", type_weights=[0.8, 0.1, 0.1])
+    with pytest.raises(ValueError, match="equally represented"):
+        label_probabilities([100], [400], "max-info", type_weights=[0.8, 0.1, 0.1])
+    assert relabel([1], [2], "max-info", type_weights=[1 / 3] * 3, rng=0).shape == (1,)
     with pytest.raises(ValueError, match="a_wins"):
         orient_pairs([(1,)], [(2,)], [True, False])
