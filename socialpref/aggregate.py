@@ -27,6 +27,21 @@ def _validated(rewards: ArrayLike, type_weights: ArrayLike) -> tuple[FloatArray,
     return r, as_type_weights(type_weights, r.shape[0])
 
 
+def pairwise_matrices(
+    rewards: FloatArray, type_weights: FloatArray, model: PreferenceModel
+) -> FloatArray:
+    """Eq. (8) for a stack of already validated populations, no checks.
+
+    ``rewards`` has shape ``(..., n_types, n_options)`` and ``type_weights`` ``(..., n_types)``;
+    returns ``(..., n_options, n_options)`` with ``P[..., i, j] = sum_u p(u) sigma(r(i; u) - r(j; u))``.
+    Padded types with weight 0 contribute nothing.
+    """
+    diffs = rewards[..., :, :, None] - rewards[..., :, None, :]  # (..., types, i, j)
+    return np.asarray(
+        np.einsum("...u,...uij->...ij", type_weights, model.prob(diffs)), dtype=np.float64
+    )
+
+
 def pairwise_matrix(
     rewards: ArrayLike, type_weights: ArrayLike, model: PreferenceModel | str | None = None
 ) -> FloatArray:
@@ -38,9 +53,7 @@ def pairwise_matrix(
     [[0.5, 0.7311], [0.2689, 0.5]]
     """
     r, w = _validated(rewards, type_weights)
-    sigma = get_model(model)
-    diffs = r[:, :, None] - r[:, None, :]  # (types, i, j)
-    return np.asarray(np.einsum("u,uij->ij", w, sigma.prob(diffs)), dtype=np.float64)
+    return pairwise_matrices(r, w, get_model(model))
 
 
 def average_reward(rewards: ArrayLike, type_weights: ArrayLike) -> FloatArray:
@@ -340,9 +353,7 @@ def compare_aggregates_batch(
     r, w, d = _batch_arrays(rewards, type_weights, sampling)
     sigma = get_model(model)
     avg = np.einsum("bu,bui->bi", w, r)
-    diffs = r[:, :, :, None] - r[:, :, None, :]
-    pairwise = np.einsum("bu,buij->bij", w, sigma.prob(diffs))
-    score = np.einsum("bij,bj->bi", pairwise, d)
+    score = np.einsum("bij,bj->bi", pairwise_matrices(r, w, sigma), d)
     ra, rn = ranking(avg), ranking(score)
     tau = kendall_tau_rows(avg, score)
     out = []

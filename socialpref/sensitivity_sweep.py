@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from socialpref._typing import ArrayLike, BoolArray, FloatArray, IntArray
-from socialpref.aggregate import TIE_TOL
+from socialpref.aggregate import TIE_TOL, pairwise_matrices
 from socialpref.population import (
     WEIGHT_SUM_ATOL,
     Population,
@@ -281,7 +281,7 @@ def _sweep_chunk(
             as_type_weights(items[k][1], as_rewards(items[k][0]).shape[0])
         except ValueError as exc:
             raise ValueError(f"Population {int(index[k])}: {exc}") from None
-    p = np.einsum("qu,quij->qij", wts, sigma.prob(rew[:, :, :, None] - rew[:, :, None, :]))
+    p = pairwise_matrices(rew, wts, sigma)
     nbc_b = np.einsum("qij,qj->qi", p, bas)
     top = valid & (nbc_b >= np.where(valid, nbc_b, -np.inf).max(axis=1, keepdims=True) - TIE_TOL)
     avg = np.einsum("qu,qun->qn", wts, rew)
