@@ -39,7 +39,13 @@ if TYPE_CHECKING:
         spearman,
         top_agreement,
     )
-    from socialpref.train.models import BatchedJointModel, BatchedPolicy, BatchedRewardTables
+    from socialpref.train.models import (
+        BatchedJointMLP,
+        BatchedJointModel,
+        BatchedPolicy,
+        BatchedRewardTables,
+        make_joint_model,
+    )
     from socialpref.train.runner import (
         METHODS,
         RunSpec,
@@ -60,6 +66,7 @@ if TYPE_CHECKING:
     )
 
 _LAZY: dict[str, str] = {
+    "BatchedJointMLP": "socialpref.train.models",
     "BatchedJointModel": "socialpref.train.models",
     "BatchedPolicy": "socialpref.train.models",
     "BatchedRewardTables": "socialpref.train.models",
@@ -87,6 +94,7 @@ _LAZY: dict[str, str] = {
     "ipo_loss": "socialpref.train.losses",
     "joint_variance": "socialpref.train.losses",
     "kl_divergence": "socialpref.train.metrics",
+    "make_joint_model": "socialpref.train.models",
     "nbc_win_rates": "socialpref.train.runner",
     "policy_metrics": "socialpref.train.metrics",
     "profile_1d": "socialpref.train.environment",
@@ -120,6 +128,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "DECAYS",
     "METHODS",
+    "BatchedJointMLP",
     "BatchedJointModel",
     "BatchedPolicy",
     "BatchedRewardTables",
@@ -144,6 +153,7 @@ __all__ = [
     "ipo_loss",
     "joint_variance",
     "kl_divergence",
+    "make_joint_model",
     "nbc_win_rates",
     "normalise_rows",
     "policy_metrics",

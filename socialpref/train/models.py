@@ -20,20 +20,29 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 POLICY_KINDS: tuple[str, ...] = ("mlp", "tabular")
+JOINT_KINDS: tuple[str, ...] = ("mixture", "mlp")
 
 
 def _uniform(shape: tuple[int, ...], bound: float, g: Any) -> Any:
     return (torch.rand(shape, generator=g, dtype=torch.float64) * 2.0 - 1.0) * bound
 
 
-def init_mlp(n: int, hidden: int, seed: int, layers: int = 2) -> list[Any]:
+def init_mlp(
+    n: int,
+    hidden: int,
+    seed: int,
+    layers: int = 2,
+    n_in: int | None = None,
+    n_out: int | None = None,
+) -> list[Any]:
     """Parameters of one paper MLP (one-hot prompt -> ``layers`` x ``hidden`` tanh -> ``n``
     logits), initialised like ``torch.nn.Linear`` (uniform in ``+-1/sqrt(fan_in)``) from a CPU
-    generator seeded with ``seed``, so CPU and GPU runs start identically."""
+    generator seeded with ``seed``, so CPU and GPU runs start identically. ``n_in`` and ``n_out``
+    (default ``n``) set the input and output widths."""
     g = torch.Generator().manual_seed(int(seed))
     params: list[Any] = []
-    fan_in = n
-    for width in [hidden] * layers + [n]:
+    fan_in = n if n_in is None else n_in
+    for width in [hidden] * layers + [n if n_out is None else n_out]:
         bound = 1.0 / math.sqrt(fan_in)
         params.append(_uniform((fan_in, width), bound, g))
         params.append(_uniform((width,), bound, g))
@@ -149,6 +158,107 @@ class BatchedJointModel(torch.nn.Module):
         j_same = (w * s * s).sum(dim=1)
         j_swapped = (w * s * (1.0 - s)).sum(dim=1)
         return joint_variance(j_same, j_swapped)
+
+
+class BatchedJointMLP(torch.nn.Module):
+    """Joint-likelihood model of Section 5.3 as a general MLP, ``R`` independent models stacked.
+
+    The two comparisons ``(x, a, b)`` and ``(x', a', b')`` are one-hot encoded over ``n`` values
+    each (six blocks, ``6 n`` inputs), concatenated, passed through ``layers`` x ``hidden`` tanh
+    layers to one logit ``f``, and ``J = sigma(f)`` is the probability that one annotator prefers
+    ``b`` to ``a`` and ``b'`` to ``a'``; fitted by cross-entropy on ``o * o'`` (Lemma 5.3). Unlike
+    :class:`BatchedJointModel` it assumes neither BT nor a finite number of types, so ``J1`` and
+    ``J2`` on the diagonal ``(x, a, b) = (x', a', b')`` come from how the network generalises.
+    Same interface as :class:`BatchedJointModel` (cells ``x * n + y``, ``rows`` picks models).
+
+    Parameters
+    ----------
+    n : int
+    seeds : sequence of int
+        One initialisation seed per stacked model.
+    hidden, layers : int
+        Width and number of hidden tanh layers.
+
+    Examples
+    --------
+    >>> j = BatchedJointMLP(5, [0, 1], hidden=8)  # two stacked models
+    >>> a = torch.tensor([[0, 7], [0, 7]])  # cells x * n + y: (0, 0) and (1, 2), per model
+    >>> b = torch.tensor([[3, 9], [3, 9]])  # (0, 3) and (1, 4)
+    >>> tuple(j.log_joint(a, b, a, b).shape), bool((j.variance(a, b) >= 0).all())
+    ((2, 2), True)
+    """
+
+    def __init__(self, n: int, seeds: list[int], hidden: int = 64, layers: int = 2) -> None:
+        super().__init__()
+        self.n = n
+        per_run = [init_mlp(n, hidden, int(s) + 7919, layers, n_in=6 * n, n_out=1) for s in seeds]
+        stacked = [torch.stack([p[i] for p in per_run]).float() for i in range(len(per_run[0]))]
+        self.weights = torch.nn.ParameterList([torch.nn.Parameter(t) for t in stacked])
+
+    def logit(self, a: Any, b: Any, a2: Any, b2: Any, rows: Any = None) -> Any:
+        """``f = logit J`` for cells ``(a, b)`` and ``(a2, b2)`` of shape ``(G, B)``: ``(G, B)``."""
+        w = list(self.weights)
+        r_count, n_in, width = w[0].shape
+        if rows is None:
+            rows = torch.arange(r_count, device=w[0].device)
+        else:
+            w = [w[0]] + [t[rows] for t in w[1:]]
+        n = self.n
+        # One-hot codes of x, a, b, x', a', b' concatenated (six blocks of n): the first layer's
+        # pre-activation is the sum of the six matching rows of W1 (an embedding lookup).
+        block = torch.arange(6, device=a.device) * n
+        items = torch.stack([a // n, a % n, b % n, a2 // n, a2 % n, b2 % n], dim=-1) + block
+        items = items + (rows * n_in)[:, None, None]
+        first = F.embedding(items, w[0].reshape(-1, width)).sum(dim=2)
+        act = torch.tanh(first + w[1][:, None, :])
+        for i in range(2, len(w) - 2, 2):
+            act = torch.tanh(torch.baddbmm(w[i + 1][:, None, :], act, w[i]))
+        return torch.baddbmm(w[-1][:, None, :], act, w[-2]).squeeze(-1)
+
+    def log_joint(self, a: Any, b: Any, a2: Any, b2: Any, rows: Any = None) -> Any:
+        """``log J`` for cells (``x * n + y``) ``(a, b)`` and ``(a2, b2)``, shape ``(G, B)``."""
+        return F.logsigmoid(self.logit(a, b, a2, b2, rows))
+
+    def nll(self, a: Any, b: Any, a2: Any, b2: Any, target: Any, rows: Any = None) -> Any:
+        """Binary cross-entropy between ``J`` and the label ``o * o'``, per row ``(G, B)``."""
+        return F.binary_cross_entropy_with_logits(
+            self.logit(a, b, a2, b2, rows), target, reduction="none"
+        )
+
+    def variance(self, a: Any, b: Any, rows: Any = None) -> Any:
+        """``Var_u[sigma]`` for the pair of cells ``(a, b)`` from ``J1 = J(a,b,a,b)`` and
+        ``J2 = J(a,b,b,a)`` (Lemma 5.3; :func:`socialpref.train.losses.joint_variance`), ``(G, B)``."""
+        from socialpref.train.losses import joint_variance
+
+        j_same = torch.sigmoid(self.logit(a, b, a, b, rows))
+        j_swapped = torch.sigmoid(self.logit(a, b, b, a, rows))
+        return joint_variance(j_same, j_swapped)
+
+
+def make_joint_model(
+    kind: str,
+    n: int,
+    seeds: list[int],
+    *,
+    latent: int = 3,
+    hidden: int = 64,
+    layers: int = 2,
+) -> Any:
+    """The joint-likelihood model ``J`` of Lemma 5.3: ``"mixture"`` (:class:`BatchedJointModel`,
+    ``latent`` BT components) or ``"mlp"`` (:class:`BatchedJointMLP`, ``layers`` x ``hidden`` tanh).
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of :data:`JOINT_KINDS`.
+    """
+    if kind == "mixture":
+        return BatchedJointModel(n, seeds, latent)
+    if kind == "mlp":
+        return BatchedJointMLP(n, seeds, hidden, layers)
+    raise ValueError(
+        f"The 'joint' parameter must be one of {list(JOINT_KINDS)}. Got {kind!r} instead."
+    )
 
 
 class BatchedRewardTables(torch.nn.Module):

@@ -28,10 +28,11 @@ from socialpref.train.device import require_torch, resolve_device
 from socialpref.train.environment import SyntheticEnvironment
 from socialpref.train.losses import b3_loss, consistent_loss, corrected_dpo_loss, dpo_loss, ipo_loss
 from socialpref.train.models import (
+    JOINT_KINDS,
     POLICY_KINDS,
-    BatchedJointModel,
     BatchedPolicy,
     BatchedRewardTables,
+    make_joint_model,
 )
 from socialpref.train.samplers import (
     PairedPreferences,
@@ -102,9 +103,18 @@ class TrainConfig:
     )
     hidden: int = field(default=15, metadata={"help": "Hidden width of the MLP policy."})
     layers: int = field(default=2, metadata={"help": "Hidden tanh layers of the MLP policy."})
-    joint_latent: int = field(
-        default=3, metadata={"help": "Latent BT components of the joint-likelihood model J."}
+    joint: str = field(
+        default="mixture",
+        metadata={
+            "help": "Joint-likelihood model J of 'corrected' (Lemma 5.3): 'mixture' (latent tabular"
+            " BT rewards) or 'mlp' (one-hot (x, y1, y2, x', y1', y2') -> tanh layers -> logit J)."
+        },
     )
+    joint_latent: int = field(
+        default=3, metadata={"help": "Latent BT components of the mixture J."}
+    )
+    joint_hidden: int = field(default=64, metadata={"help": "Hidden width of the MLP J."})
+    joint_layers: int = field(default=2, metadata={"help": "Hidden tanh layers of the MLP J."})
     joint_lr: float = field(default=1e-2, metadata={"help": "Adam learning rate of J."})
     warmup_steps: int | None = field(
         default=None,
@@ -159,6 +169,8 @@ class TrainConfig:
             "hidden",
             "layers",
             "joint_latent",
+            "joint_hidden",
+            "joint_layers",
             "log_every",
         ):
             v = getattr(self, name)
@@ -178,6 +190,10 @@ class TrainConfig:
                 raise ValueError(
                     f"The '{name}' parameter of TrainConfig must be None or an integer >= 0. Got {v!r} instead."
                 )
+        if self.joint not in JOINT_KINDS:
+            raise ValueError(
+                f"The 'joint' parameter must be one of {list(JOINT_KINDS)}. Got {self.joint!r} instead."
+            )
         if self.policy not in POLICY_KINDS:
             raise ValueError(
                 f"The 'policy' parameter must be one of {list(POLICY_KINDS)}. Got {self.policy!r} instead."
@@ -228,6 +244,9 @@ class TrainOutput:
     sampling_s, training_s : float
         Wall-clock seconds spent sampling data and training.
     device : str
+    joint_variance : ndarray, shape (n_seeds, n, n, n), or None
+        With ``corrected``: the trained J's estimate of ``Var_u[sigma]`` (Lemma 5.3) for every
+        prompt ``x`` and pair ``(a, b)``, per seed in ``config.seeds`` order; else None.
     """
 
     runs: list[RunSpec]
@@ -238,6 +257,7 @@ class TrainOutput:
     sampling_s: float
     training_s: float
     device: str
+    joint_variance: FloatArray | None = None
 
 
 @dataclass
@@ -400,6 +420,7 @@ def train_batched(
 
     losses_log: list[Any] = []
     loss_steps: list[int] = []
+    joint_var = None
     policies = np.zeros((len(runs), n, n))
     scores = np.zeros((len(runs), n, n))
     if specs:
@@ -417,7 +438,14 @@ def train_batched(
                 groups.append((m, gi, (gi * n * n)[:, None], run_seed[gi]))
         joint = None
         if "corrected" in config.methods:
-            joint = BatchedJointModel(n, list(config.seeds), config.joint_latent).to(dev)
+            joint = make_joint_model(
+                config.joint,
+                n,
+                list(config.seeds),
+                latent=config.joint_latent,
+                hidden=config.joint_hidden,
+                layers=config.joint_layers,
+            ).to(dev)
             opt_j = _adam(joint.parameters(), config.joint_lr)
             alpha = torch.tensor(
                 [r.alpha for r in specs if r.method == "corrected"], device=dev, dtype=torch.float32
@@ -502,6 +530,8 @@ def train_batched(
                 progress(done + step + 1, total)
         with torch.no_grad():
             final = policy.log_probs().double().cpu().numpy()
+            if joint is not None:
+                joint_var = _variance_table(joint, n, len(config.seeds), dev)
         for k, i in enumerate(trained):
             scores[i] = final[k]
             policies[i] = np.exp(final[k])
@@ -525,7 +555,20 @@ def train_batched(
         sampling_s=sampling_s,
         training_s=training_s,
         device=str(dev),
+        joint_variance=joint_var,
     )
+
+
+def _variance_table(joint: Any, n: int, n_models: int, dev: Any) -> FloatArray:
+    """``Var_u[sigma]`` from each stacked J for every ``(x, a, b)``: shape ``(n_models, n, n, n)``
+    (one prompt at a time, to bound memory)."""
+    a, b = torch.meshgrid(torch.arange(n, device=dev), torch.arange(n, device=dev), indexing="ij")
+    out = np.empty((n_models, n, n, n))
+    for x in range(n):
+        cell_a = (x * n + a).reshape(1, -1).expand(n_models, -1)
+        cell_b = (x * n + b).reshape(1, -1).expand(n_models, -1)
+        out[:, x] = joint.variance(cell_a, cell_b).double().cpu().numpy().reshape(n_models, n, n)
+    return out
 
 
 def corrected_population_policy(

@@ -78,6 +78,39 @@ def test_train_synthetic_writes_results_and_figures(tmp_path):
     assert "runs on cpu" in result.output
 
 
+def test_train_synthetic_with_mlp_joint(tmp_path):
+    out = tmp_path / "mlp"
+    args = ["train", "synthetic", "-m", "dpo", "-m", "corrected", "-a", "2", "--joint", "mlp"]
+    args += ["--warmup", "10", "--no-figures", "--out", str(out), *TINY]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    payload = json.loads((out / "results.json").read_text())
+    assert payload["config"]["joint"] == "mlp"
+    runs = [r for r in payload["runs"] if r["method"] == "corrected"]
+    assert [(r["alpha"], r["seed"]) for r in runs] == [(2.0, 0), (2.0, 1)]
+    assert all(r["final_loss"] is not None and r["kl_to_optimal"] >= 0 for r in runs)
+    default = tmp_path / "default"
+    result = RUNNER.invoke(
+        app,
+        [
+            "train",
+            "synthetic",
+            "-m",
+            "corrected",
+            "-a",
+            "2",
+            "--warmup",
+            "10",
+            "--no-figures",
+            "--out",
+            str(default),
+            *TINY,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((default / "results.json").read_text())["config"]["joint"] == "mixture"
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -85,6 +118,7 @@ def test_train_synthetic_writes_results_and_figures(tmp_path):
         (["--seeds", "a-b"], "seeds"),
         (["--device", "cuda"], "CUDA"),
         (["--policy", "rnn"], "'policy'"),
+        (["--joint", "gp"], "'joint'"),
     ],
 )
 def test_errors_are_one_line_and_write_nothing(tmp_path, extra, message):
