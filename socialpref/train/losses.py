@@ -150,21 +150,7 @@ def consistent_loss(logratio_y1: Any, logratio_y2: Any, labels: Any, beta: float
     )
 
 
-def b3_integral(theta: Any, k: int) -> Any:
-    """``I(theta) = int_1^theta (1/t - 1)^k dt`` exactly, for any integer ``k >= 0`` (Prop. B.3).
-
-    Expanding ``(1 - t)^k t^-k = sum_j C(k, j) (-1)^j t^(j - k)`` and integrating term by term:
-    ``sum_{j != k-1} C(k, j) (-1)^j (theta^(j-k+1) - 1) / (j - k + 1) + C(k, k-1) (-1)^(k-1) log theta``.
-    Closed forms: ``k = 1``: ``log theta - theta + 1``.
-
-    >>> round(float(b3_integral(torch.tensor(0.5, dtype=torch.float64), 1)), 6)
-    -0.193147
-    """
-    if isinstance(k, bool) or int(k) != k or k < 0:
-        raise ValueError(
-            f"The 'k' parameter of b3_integral must be an integer >= 0. Got {k!r} instead."
-        )
-    k = int(k)
+def _b3_integral_expansion(theta: Any, k: int) -> Any:
     out = torch.zeros_like(theta)
     for j in range(k + 1):
         coef = math.comb(k, j) * (-1.0) ** j
@@ -174,6 +160,40 @@ def b3_integral(theta: Any, k: int) -> Any:
         else:
             out = out + coef * (theta**p - 1.0) / p
     return out
+
+
+class _B3Integral(torch.autograd.Function):
+    """``I`` evaluated in float64 (the expansion cancels badly in float32 near ``theta = 1``),
+    with the exact derivative ``dI/dtheta = (1/theta - 1)^k`` as its backward."""
+
+    @staticmethod
+    def forward(ctx: Any, theta: Any, k: int) -> Any:
+        ctx.save_for_backward(theta)
+        ctx.k = k
+        return _b3_integral_expansion(theta.double(), k).to(theta.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (theta,) = ctx.saved_tensors
+        return grad * (1.0 / theta - 1.0) ** ctx.k, None
+
+
+def b3_integral(theta: Any, k: int) -> Any:
+    """``I(theta) = int_1^theta (1/t - 1)^k dt`` exactly, for any integer ``k >= 0`` (Prop. B.3).
+
+    Expanding ``(1 - t)^k t^-k = sum_j C(k, j) (-1)^j t^(j - k)`` and integrating term by term:
+    ``sum_{j != k-1} C(k, j) (-1)^j (theta^(j-k+1) - 1) / (j - k + 1) + C(k, k-1) (-1)^(k-1) log theta``.
+    Closed forms: ``k = 1``: ``log theta - theta + 1``. The sum is evaluated in float64 and the
+    gradient is the integrand itself, so float32 training keeps full precision near ``theta = 1``.
+
+    >>> round(float(b3_integral(torch.tensor(0.5, dtype=torch.float64), 1)), 6)
+    -0.193147
+    """
+    if isinstance(k, bool) or int(k) != k or k < 0:
+        raise ValueError(
+            f"The 'k' parameter of b3_integral must be an integer >= 0. Got {k!r} instead."
+        )
+    return _B3Integral.apply(theta, int(k))
 
 
 def b3_loss(

@@ -378,6 +378,14 @@ def train_batched(
     -------
     TrainOutput
     """
+    consistent = [m for m in config.methods if m in ("consistent", "consistent-b3")]
+    if consistent and float(env.weights.max() - env.weights.min()) > 1e-12:
+        # Prop. 6.1 / B.3 assume equally represented types: on unanimous rows they recover the
+        # *unweighted* average reward, not the p(u)-weighted one that pi* uses.
+        raise ValueError(
+            f"The methods {consistent} assume equally represented user types (Prop. 6.1, B.3). "
+            f"Got type_weights={env.weights.tolist()}; use equal weights or 'reward-average'."
+        )
     dev = resolve_device(device)
     runs = config.runs()
     n = env.n

@@ -210,6 +210,23 @@ def test_b3_integral_matches_quad(k, theta):
     assert got == pytest.approx(expected, rel=1e-9, abs=1e-10)
 
 
+@pytest.mark.parametrize(("k", "theta"), [(3, 0.999), (10, 0.9), (6, 0.99)])
+def test_b3_integral_float32_is_accurate_near_one(k, theta):
+    expected, _ = quad(lambda t: (1.0 / t - 1.0) ** k, 1.0, theta, epsabs=1e-16, epsrel=1e-12)
+    x = torch.tensor(theta, dtype=torch.float32, requires_grad=True)
+    got = b3_integral(x, k)
+    assert got.dtype == torch.float32
+    assert float(got.detach()) == pytest.approx(expected, rel=1e-5, abs=1e-12)
+    (grad,) = torch.autograd.grad(got, x)
+    assert float(grad) == pytest.approx((1.0 / float(x) - 1.0) ** k, rel=1e-5)
+
+
+def test_b3_integral_gradient_matches_finite_differences():
+    theta = torch.tensor([0.1, 0.45, 0.8], dtype=torch.float64, requires_grad=True)
+    for k in (1, 3, 4):
+        assert torch.autograd.gradcheck(lambda t, k=k: b3_integral(t, k), (theta,))
+
+
 def test_b3_integral_closed_form_k1_and_validation():
     theta = _t([0.2, 0.6])
     assert torch.allclose(b3_integral(theta, 1), torch.log(theta) - theta + 1, atol=1e-14)

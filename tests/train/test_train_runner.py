@@ -161,3 +161,19 @@ def test_config_validation_and_device():
         ("corrected", 2.0, 0),
         ("corrected", 2.0, 1),
     ]
+
+
+def test_consistent_losses_refuse_unequal_type_weights():
+    env = SyntheticEnvironment(
+        n=5, shifts=(-1, 0, 1), rates=(0.4, 0.4, 0.4), scales=(8.0, 4.0, 8.0),
+        type_weights=(0.6, 0.2, 0.2),
+    )  # fmt: skip
+    for method in ("consistent", "consistent-b3"):
+        config = TrainConfig(methods=(method,), seeds=(0,), **{**SMALL, "steps": 1})
+        with pytest.raises(ValueError, match="equally represented"):
+            train_batched(env, config, device="cpu")
+    # the other methods accept any type weights
+    out = train_batched(
+        env, TrainConfig(methods=("dpo",), seeds=(0,), **{**SMALL, "steps": 1}), "cpu"
+    )
+    assert len(out.runs) == 1
