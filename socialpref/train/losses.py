@@ -162,7 +162,7 @@ def _b3_integral_expansion(theta: Any, k: int) -> Any:
     return out
 
 
-class _B3Integral(torch.autograd.Function):
+class _B3Integral(torch.autograd.Function):  # type: ignore[name-defined,misc]
     """``I`` evaluated in float64 (the expansion cancels badly in float32 near ``theta = 1``),
     with the exact derivative ``dI/dtheta = (1/theta - 1)^k`` as its backward."""
 
