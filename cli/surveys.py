@@ -46,7 +46,9 @@ UNWEIGHTED_OPTION = typer.Option(
     False, "--unweighted", help="Count people instead of weighting them."
 )
 KEEP_REFUSED_OPTION = typer.Option(
-    False, "--keep-refused", help="Keep 'Refused' (code 99) as an option."
+    False,
+    "--keep-refused",
+    help="Keep 'Refused' (code 99) as an answer option (never as a user type).",
 )
 DROP_NO_LEAN_OPTION = typer.Option(
     False,

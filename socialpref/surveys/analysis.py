@@ -625,7 +625,8 @@ def analyze_question(
         Type column(s), e.g. ``"F_PARTYSUM_FINAL,F_EDUCCAT"`` (a type is the tuple of codes);
         default ``F_PARTYSUM_FINAL``. A crosstab's types are its ``group`` column.
     keep_refused : bool
-        Keep "Refused" (code 99) as an option (and as a type code) instead of dropping it.
+        Keep "Refused" (code 99) as an answer option instead of dropping it. A respondent whose
+        *type* is "Refused" is always dropped (they have no user type).
     drop_no_lean : bool
         Drop types labelled as no lean / DK / refused (``F_PARTYSUM_FINAL`` code 9). The paper
         keeps them as a type ("Neither/refused"), as does the default.
