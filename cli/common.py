@@ -78,3 +78,16 @@ def parse_seeds(text: str) -> list[int]:
             f"expected non-negative seeds like '0-4'. Got {text!r}.", param_hint="--seeds"
         )
     return seeds
+
+
+def read_survey(source: Path, weight: str | None = None, unweighted: bool = False) -> Any:
+    """Read a wave or crosstab for a command; warn (one line) about excluded respondents."""
+    from socialpref.surveys import read_source
+
+    survey = run_library(read_source, source, weight=weight, unweighted=unweighted)
+    if survey.n_bad_weights:
+        warn(
+            f"{survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
+            f"weight in {survey.weight_column}; they are excluded."
+        )
+    return survey

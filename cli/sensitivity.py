@@ -18,10 +18,17 @@ from socialpref.surveys import (
     base_fits,
     passes_filters,
     read_sampling,
-    read_source,
     survey_sensitivity,
 )
-from socialpref_cli.common import console, err_console, fail, run_library, warn, write_json
+from socialpref_cli.common import (
+    console,
+    err_console,
+    fail,
+    read_survey,
+    run_library,
+    warn,
+    write_json,
+)
 
 
 def _short(text: str, width: int = 22) -> str:
@@ -95,7 +102,7 @@ def sensitivity_command(
     analysed: list[QuestionAnalysis] = []
     skipped = 0
     for src in sources:
-        survey = run_library(read_source, src)
+        survey = read_survey(src)
         result = run_library(analyze_survey, survey, wanted, types=types, on_unknown="skip")
         analysed += result.questions
         skipped += sum(s.question in survey.variables for s in result.skipped)
@@ -105,6 +112,12 @@ def sensitivity_command(
     for name in missing:
         warn(f"{name} not found or not analysable.")
     kept = [q for q in analysed if passes_filters(q, min_options, min_per_option)]
+    for q in analysed:
+        if wanted and q.question in wanted and not passes_filters(q, min_options, min_per_option):
+            warn(
+                f"{q.question} has {len(q.options)} options and {q.n_respondents} respondents: "
+                f"removed by --min-options {min_options} / --min-per-option {min_per_option:g}."
+            )
     if b is not None and not all(base_fits(b, q) for q in kept):
         raise fail(f"The --base file '{base}' does not fit the options of every kept question.")
     with Progress(console=err_console, transient=True) as bar:

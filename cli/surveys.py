@@ -12,17 +12,16 @@ from rich.table import Table
 
 from socialpref.surveys import (
     QuestionAnalysis,
-    Survey,
     SurveyAnalysis,
     analyze_question,
     analyze_survey,
     read_sampling,
-    read_source,
 )
 from socialpref_cli.common import (
     atomic_path,
     console,
     fail,
+    read_survey,
     run_library,
     warn,
     write_json,
@@ -71,16 +70,6 @@ def _tau(value: float, digits: int) -> str:
     return "-" if math.isnan(value) else f"{value:.{digits}f}"
 
 
-def _read(source: Path, weight: str | None, unweighted: bool) -> Survey:
-    survey = run_library(read_source, source, weight=weight, unweighted=unweighted)
-    if survey.n_bad_weights:
-        warn(
-            f"{survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
-            f"weight in {survey.weight_column}; they are excluded."
-        )
-    return survey
-
-
 def _sampling(path: Path | None) -> Any:
     return None if path is None else run_library(read_sampling, path)
 
@@ -96,7 +85,7 @@ def list_command(
     unweighted: bool = UNWEIGHTED_OPTION,
 ) -> None:
     """List the questions of a source: name, text, options, respondents."""
-    survey = _read(source, weight, unweighted)
+    survey = read_survey(source, weight, unweighted)
     title = f"{survey.source} ({survey.kind}, {len(survey.questions)} questions"
     title += f", {survey.n_respondents} respondents)" if survey.kind == "wave" else ")"
     table = Table(title=title, title_justify="left", caption=survey.file_label or None)
@@ -157,7 +146,7 @@ def show_command(
     model: str | None = MODEL_OPTION,
 ) -> None:
     """Show one question: shares and rewards per type, both rankings."""
-    survey = _read(source, weight, unweighted)
+    survey = read_survey(source, weight, unweighted)
     qa = run_library(
         analyze_question,
         survey,
@@ -235,7 +224,7 @@ def analyze_command(
     ),
 ) -> None:
     """Analyse every question (or each --question) of every source; unanalysable ones are skipped."""
-    surveys = [_read(s, weight, unweighted) for s in sources]
+    surveys = [read_survey(s, weight, unweighted) for s in sources]
     d = _sampling(sampling)
     wanted = list(dict.fromkeys(question)) if question else None
     if wanted:
@@ -257,6 +246,11 @@ def analyze_command(
             seed=seed,
             on_unknown="skip",
         )
+    if not result.questions and result.skipped:
+        # nothing could be analysed (e.g. one --question with fewer than two options): an error
+        first = result.skipped[0]
+        more = f" (and {len(result.skipped) - 1} more)" if len(result.skipped) > 1 else ""
+        raise fail(f"No question could be analysed: {first.question}: {first.reason}{more}")
     payload = result.to_dict()
     if json_path is not None:
         run_library(write_json, json_path, payload)

@@ -27,14 +27,20 @@ REFERENCE_FLOOR = 1e-15
 
 
 def _as_share_matrix(values: ArrayLike, name: str) -> tuple[FloatArray, bool]:
-    arr = np.asarray(values, dtype=np.float64)
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"The '{name}' parameter must be a numeric array of shape (n_options,) or "
+            f"(n_types, n_options). Got {values!r} instead."
+        ) from None
     single = arr.ndim == 1
     if single:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] < 2:
         raise ValueError(
             f"The '{name}' parameter must have shape (n_options,) or (n_types, n_options) with at least "
-            f"2 options. Got shape {np.asarray(values).shape} instead."
+            f"2 options. Got shape {arr.shape} instead."
         )
     if not np.all(np.isfinite(arr)):
         raise ValueError(

@@ -18,11 +18,14 @@ WEIGHT_SUM_ATOL = 1e-8
 
 
 def _short(value: Any) -> str:
-    text = (
-        np.array2string(np.asarray(value), precision=6, threshold=12)
-        if not isinstance(value, str)
-        else value
-    )
+    """A short printable form of a (possibly ragged or non-numeric) argument for messages."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = np.array2string(np.asarray(value), precision=6, threshold=12)
+        except (TypeError, ValueError):  # ragged nested sequences
+            text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 

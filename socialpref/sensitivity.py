@@ -31,8 +31,11 @@ Many questions at once (vectorised over questions and pairs): :mod:`socialpref.s
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -422,6 +425,20 @@ def _cvxpy_problem(m: int, n: int) -> tuple[Any, ...]:
     return cp.Problem(objective, constraints), q, a, base, eps, delta
 
 
+@contextlib.contextmanager
+def _silenced_stdout() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null for the duration (C-level solver banners)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _lp_cvxpy(
     a: FloatArray,
     base: FloatArray,
@@ -439,7 +456,8 @@ def _lp_cvxpy(
     import cvxpy as cp
 
     try:
-        problem.solve(solver=backend, **(options or {}))
+        with _silenced_stdout():  # highspy prints a banner on fd 1 whenever it starts
+            problem.solve(solver=backend, **(options or {}))
     except cp.error.SolverError as exc:
         raise RuntimeError(f"cvxpy solver {backend} failed on the min-TV program: {exc}") from exc
     status = problem.status

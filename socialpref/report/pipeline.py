@@ -126,7 +126,14 @@ def build_survey_report(
     for path in sources:
         survey = read_source(path)
         infos.append(
-            SourceInfo(survey.source, survey.kind, survey.n_respondents, survey.file_label)
+            SourceInfo(
+                survey.source,
+                survey.kind,
+                survey.n_respondents,
+                survey.file_label,
+                survey.n_bad_weights,
+                survey.weight_column,
+            )
         )
         names_here = None
         if wanted is not None:

@@ -43,6 +43,9 @@ class SourceInfo:
     kind: str
     n_respondents: int
     file_label: str = ""
+    #: Respondents excluded for a missing or zero weight (waves only).
+    n_bad_weights: int = 0
+    weight_column: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +53,8 @@ class SourceInfo:
             "kind": self.kind,
             "n_respondents": self.n_respondents,
             "file_label": self.file_label,
+            "n_bad_weights": self.n_bad_weights,
+            "weight_column": self.weight_column,
         }
 
 
@@ -233,6 +238,12 @@ def _summary(report: SurveyReport) -> list[str]:
         )
         + "\n",
     ]
+    for s in report.sources:
+        if s.n_bad_weights:
+            lines.append(
+                f"`{s.name}`: {s.n_bad_weights} respondents have a missing or zero weight in "
+                f"`{s.weight_column}` and are excluded from every analysis.\n"
+            )
     summ = report.sensitivity_summary
     f = report.filters
     filt = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in f.items()) or "none"

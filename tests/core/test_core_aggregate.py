@@ -281,6 +281,8 @@ def test_compare_aggregates_on_mediocrity():
         ([[1.0, 2.0], [0.0, 1.0]], [np.nan, 1.0], None, "type_weights"),
         ([[1.0, 2.0]], [1.0], [0.2, 0.3, 0.5], "sampling"),
         ([[1.0, 2.0]], [1.0], [0.7, 0.7], "sampling"),
+        ([[1.0, 2.0], [1.0]], [0.5, 0.5], None, "'rewards' parameter must be a numeric array"),
+        ([[1.0, 2.0]], [[1.0], [0.0, 1.0]], None, "'type_weights' parameter must be a numeric"),
     ],
 )
 def test_bad_input_names_the_argument(rewards, weights, sampling, match):

@@ -76,7 +76,15 @@ def test_zero_share_policies():
 
 
 @pytest.mark.parametrize(
-    "bad", [[0.5], [[0.1, np.nan]], [[-0.1, 1.1]], [[0.0, 0.0], [0.5, 0.5]], np.zeros((2, 2, 2))]
+    "bad",
+    [
+        [0.5],
+        [[0.1, np.nan]],
+        [[-0.1, 1.1]],
+        [[0.0, 0.0], [0.5, 0.5]],
+        np.zeros((2, 2, 2)),
+        [[1, 2], [1]],
+    ],
 )
 def test_luce_bad_input(bad):
     with pytest.raises(ValueError, match="shares"):

@@ -161,3 +161,10 @@ def test_help() -> None:
     for opt in ("--question", "--types", "--base", "--solver", "--min-options", "--min-per-option",
                 "--json", "--plot"):  # fmt: skip
         assert opt in res.output
+
+
+def test_a_requested_question_removed_by_the_filters_is_reported(wave: Path) -> None:
+    result = run(str(wave), "-q", "BIDENJOB_W900")  # two options: below --min-options 3
+    assert result.exit_code == 0, result.output
+    assert "BIDENJOB_W900 has 2 options" in result.stderr
+    assert "removed by --min-options 3" in result.stderr

@@ -145,3 +145,31 @@ def test_errors_are_one_line_and_write_nothing(
     _one_line_error(run(*argv), match)
     assert not out.exists() and not (tmp_path / "out.csv").exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_analyze_single_unanalysable_question_is_an_error(tiny_wave: Path, tmp_path: Path) -> None:
+    # Q2_W5 keeps one option once Refused is dropped: nothing to analyse, nothing written
+    out = tmp_path / "out.json"
+    result = run("analyze", str(tiny_wave), "-q", "Q2_W5", "--json", str(out))
+    _one_line_error(result, "No question could be analysed: Q2_W5")
+    assert not out.exists()
+
+
+def test_excluded_weights_are_reported_by_every_command(sav, tmp_path: Path) -> None:
+    party = {1.0: "Rep/Lean Rep", 2.0: "Dem/Lean Dem"}
+    n = 400
+    cols = {
+        "Q_W1": [1 + (k % 3) for k in range(n)],
+        "F_PARTYSUM_FINAL": [1 + (k % 2) for k in range(n)],
+        "WEIGHT_W1": [0.0 if k < 3 else 1.0 for k in range(n)],
+    }
+    labels = {"Q_W1": {1.0: "A", 2.0: "B", 3.0: "C"}, "F_PARTYSUM_FINAL": party}
+    wave = sav(tmp_path / "ATP W1.sav", cols, labels)
+    for argv in (["surveys", "list", str(wave)], ["sensitivity", str(wave)]):
+        res = runner.invoke(app, argv, env={"COLUMNS": "200", "NO_COLOR": "1"})
+        assert res.exit_code == 0, res.output
+        assert "3 respondents have a missing or zero weight" in res.stderr
+    res = runner.invoke(app, ["report", str(wave), "--out", str(tmp_path / "rep")])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "rep" / "report.md").read_text()
+    assert "3 respondents have a missing or zero weight in `WEIGHT_W1`" in text
