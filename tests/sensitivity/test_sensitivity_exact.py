@@ -84,9 +84,9 @@ def test_exact_matches_highs_on_thousands_of_programs() -> None:
 
 
 def test_exact_matches_cvxpy() -> None:
-    """A few hundred cvxpy solves (one DPP-compiled problem per size, parameters swapped)."""
+    """Thousands of cvxpy solves (one DPP-compiled problem per size, parameters swapped)."""
     pytest.importorskip("cvxpy")
-    problems = random_problems(seed=12, count=300)
+    problems = random_problems(seed=12, count=2000)
     n_feasible = 0
     for c, base in problems:
         tv, _ = _greedy_flip(c, base, np.ones(c.size, dtype=bool), EPS, DELTA)
@@ -96,7 +96,7 @@ def test_exact_matches_cvxpy() -> None:
             n_feasible += 1
             assert abs(float(tv) - ref) <= TV_ATOL
             assert q_ref is not None and c @ q_ref <= -DELTA + 1e-9
-    assert 50 < n_feasible < 250
+    assert 300 < n_feasible < 1700
 
 
 def vertex_min_tv(a: np.ndarray, base: np.ndarray, eps: float, delta: float) -> float | None:
@@ -121,6 +121,28 @@ def vertex_min_tv(a: np.ndarray, base: np.ndarray, eps: float, delta: float) -> 
         tv = 0.5 * np.abs(q - base).sum()
         best = tv if best is None else min(best, tv)
     return best
+
+
+def test_exact_matches_cvxpy_on_thousands_of_populations() -> None:
+    """One program per random population (2,000 populations, 3 types, 3-10 options), the
+    pair and base drawn at random: same feasibility, TV within 1e-7."""
+    pytest.importorskip("cvxpy")
+    rng = np.random.default_rng(13)
+    n_feasible = 0
+    for _ in range(2000):
+        n = int(rng.integers(3, 11))
+        r, w = random_population(rng, n, 3)
+        b = random_base(rng, n, int(rng.integers(3)))
+        base = np.full(n, 1.0 / n) if b is None else b
+        i, j = (int(k) for k in rng.choice(n, size=2, replace=False))
+        exact = min_tv_flip(r, w, i, j, base=b)
+        c = pairwise_matrix(r, w)
+        ref, _ = _lp_cvxpy((c[i] - c[j])[None, :], base, EPS, DELTA, "HIGHS")
+        assert (ref is None) == (exact.tv is None)
+        if ref is not None and exact.tv is not None:
+            n_feasible += 1
+            assert abs(exact.tv - ref) <= TV_ATOL
+    assert 300 < n_feasible < 1700
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
