@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -12,6 +15,27 @@ from socialpref_cli.common import atomic_path, console, fail, parse_seeds, run_l
 METHODS_HELP = (
     "dpo, ipo, corrected, consistent, consistent-b3, nbc, reward-average (repeat the option)."
 )
+
+
+def read_reference(text: str) -> tuple[Any, dict[str, str] | None]:
+    """``--reference``: None for 'uniform', else the n x n table from a .npy or .json file (a
+    JSON array of rows) and ``{"file", "sha256"}`` of the file. Raises a one-line CLI error."""
+    if text.strip().lower() == "uniform":
+        return None, None
+    path = Path(text)
+    if path.suffix.lower() not in (".npy", ".json"):
+        raise fail(f"--reference must be 'uniform' or a .npy or .json file. Got {text!r}.")
+    try:
+        raw = path.read_bytes()
+        if path.suffix.lower() == ".npy":
+            import numpy as np
+
+            table: Any = np.load(io.BytesIO(raw), allow_pickle=False)
+        else:
+            table = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise fail(f"--reference: cannot read {text!r}: {exc}") from None
+    return table, {"file": path.name, "sha256": hashlib.sha256(raw).hexdigest()}
 
 
 def synthetic(
@@ -38,6 +62,17 @@ def synthetic(
     warmup: int | None = typer.Option(
         None, "--warmup", min=0, help="DPO steps before the correction (default 80%)."
     ),
+    beta: float = typer.Option(1.0, "--beta", help="KL strength beta > 0 (Eq. 9) of every loss."),
+    reference: str = typer.Option(
+        "uniform",
+        "--reference",
+        help="pi_ref: 'uniform' or a .npy/.json file holding the n x n table pi_ref(y | x).",
+    ),
+    pairs_from_reference: bool | None = typer.Option(
+        None,
+        "--pairs-from-reference/--uniform-pairs",
+        help="Draw y1, y2 from pi_ref or uniformly (default: from pi_ref when --reference is a file).",
+    ),
     device: str = typer.Option("auto", "--device", help="auto (CUDA if present), cpu or cuda."),
     threads: int = typer.Option(
         1, "--threads", min=1, help="torch CPU threads (1 is fastest for these tiny ops)."
@@ -49,6 +84,7 @@ def synthetic(
 ) -> None:
     """Train policies on the paper's synthetic environment (Section 7.2): DPO, corrected DPO, consistent losses."""
     seed_list = parse_seeds(seeds)
+    ref_table, ref_file = read_reference(reference)
     try:
         from socialpref.train.device import require_torch
 
@@ -77,6 +113,9 @@ def synthetic(
         policy=policy,
         joint=joint,
         warmup_steps=warmup,
+        beta=beta,
+        reference=ref_table,
+        pairs_from_reference=pairs_from_reference,
     )
     bar = Progress(
         TextColumn("training"),
@@ -93,6 +132,8 @@ def synthetic(
             run_synthetic, None, config, device, lambda d, t: bar.update(task, completed=d, total=t)
         )
     payload = results.to_dict()
+    if ref_file is not None:  # the file's name and SHA-256 beside the table's own hash
+        payload["config"]["reference"] = {**ref_file, **payload["config"]["reference"]}
     pngs = {}
     if figures:  # rendered before anything is written, so a failure leaves nothing half-written
         for name, make in (

@@ -170,38 +170,77 @@ class SyntheticEnvironment:
         r = self.rewards()
         return self.preference_model.prob(r[:, :, None, :] - r[:, :, :, None])
 
-    def optimal_policy(self) -> FloatArray:
-        """pi*(y | x) of Eq. (10) with a uniform reference, shape ``(n, n)``."""
-        r = self.rewards()
-        return np.stack([optimal_policy(r[:, x], self.weights, self.beta) for x in range(self.n)])
+    def _table(self, table: Any, name: str) -> FloatArray | None:
+        """An optional ``(n, n)`` per-prompt distribution (validated row by row by the core)."""
+        if table is None:
+            return None
+        t = np.asarray(table, dtype=np.float64)
+        if t.shape != (self.n, self.n):
+            raise ValueError(
+                f"The '{name}' parameter must be an ({self.n}, {self.n}) table, one distribution "
+                f"over responses per prompt. Got shape {t.shape} instead."
+            )
+        return t
 
-    def nbc(self) -> FloatArray:
-        """NBC(y | x) of Eq. (13) under uniform sampling, shape ``(n, n)``."""
+    def optimal_policy(self, reference: Any = None) -> FloatArray:
+        """pi*(y | x) of Eq. (10), shape ``(n, n)``: ``pi_ref exp(rbar / beta) / Z`` per prompt.
+
+        ``reference`` is the ``(n, n)`` table ``pi_ref(y | x)`` (uniform when None).
+        """
         r = self.rewards()
+        ref = self._table(reference, "reference")
         return np.stack(
-            [nbc(r[:, x], self.weights, None, self.preference_model) for x in range(self.n)]
+            [
+                optimal_policy(r[:, x], self.weights, self.beta, None if ref is None else ref[x])
+                for x in range(self.n)
+            ]
         )
 
-    def dpo_limit_policy(self) -> FloatArray:
-        """The infinite-data DPO policy (Eq. 18, Prop. 4.2) per prompt, shape ``(n, n)``."""
+    def nbc(self, sampling: Any = None) -> FloatArray:
+        """NBC(y | x) of Eq. (13) under the sampling distribution ``D`` (an ``(n, n)`` table
+        ``D(y | x)``; uniform when None), shape ``(n, n)``. It does not depend on ``pi_ref``."""
         r = self.rewards()
+        d = self._table(sampling, "sampling")
+        return np.stack(
+            [
+                nbc(r[:, x], self.weights, None if d is None else d[x], self.preference_model)
+                for x in range(self.n)
+            ]
+        )
+
+    def dpo_limit_policy(self, reference: Any = None, sampling: Any = None) -> FloatArray:
+        """The infinite-data DPO policy (Eq. 18, Prop. 4.2) per prompt, shape ``(n, n)``, for
+        pairs drawn from ``sampling`` ``D(y | x)`` and the reference ``pi_ref(y | x)`` (both
+        ``(n, n)`` tables, uniform when None)."""
+        r = self.rewards()
+        ref = self._table(reference, "reference")
+        d = self._table(sampling, "sampling")
         return np.stack(
             [
                 dpo_limit_policy(
-                    r[:, x], self.weights, self.beta, None, None, self.preference_model
+                    r[:, x],
+                    self.weights,
+                    self.beta,
+                    None if ref is None else ref[x],
+                    None if d is None else d[x],
+                    self.preference_model,
                 )
                 for x in range(self.n)
             ]
         )
 
-    def ipo_limit_policy(self) -> FloatArray:
-        """The infinite-data IPO policy under uniform sampling, shape ``(n, n)``.
+    def ipo_limit_policy(self, reference: Any = None, sampling: Any = None) -> FloatArray:
+        """The infinite-data IPO policy, shape ``(n, n)`` (uniform ``D`` and ``pi_ref`` when None).
 
-        Setting the gradient of ``E[(rho_w - rho_l - 1/(2 beta))^2]`` to zero gives
-        ``rho(y) - E_D[rho] = (2 NBC(y) - 1) / (2 beta)``, so
-        ``pi_IPO(y | x) ~ pi_ref(y | x) exp((NBC(y | x) - 1/2) / beta)``: NBC's order.
+        Setting the gradient of ``E_D[(rho_w - rho_l - 1/(2 beta))^2]`` to zero gives
+        ``rho(y) - E_D[rho] = (2 NBC_D(y) - 1) / (2 beta)``, so
+        ``pi_IPO(y | x) ~ pi_ref(y | x) exp((NBC_D(y | x) - 1/2) / beta)``: NBC's order.
         """
-        logits = (self.nbc() - 0.5) / self.beta
+        logits = (self.nbc(sampling) - 0.5) / self.beta
+        ref = self._table(reference, "reference")
+        if ref is not None:
+            with np.errstate(divide="ignore"):
+                logits = logits + np.log(ref)
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float64)

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -77,7 +78,8 @@ class SyntheticResults:
     reward_profiles : ndarray, shape (n_types, len(delta))
         Each type's reward over ``delta`` (Fig. 3), and ``average_profile`` their weighted mean.
     optimal_profile, nbc_profile, dpo_limit_profile : ndarray
-        pi* (Eq. 10), NBC normalised per prompt to sum to one, and the infinite-data DPO policy.
+        pi* (Eq. 10, with ``config``'s reference and beta), NBC under the pairs' sampling
+        distribution normalised per prompt to sum to one, and the infinite-data DPO policy.
     corrected_limit_profiles : dict
         Per ``alpha`` of ``corrected``: the infinite-data optimum of the corrected loss with the
         exact variance (:func:`~socialpref.train.runner.corrected_population_policy`).
@@ -165,7 +167,10 @@ def run_synthetic(
     env : SyntheticEnvironment, optional
         Paper defaults when None.
     config : TrainConfig, optional
-        Paper defaults (one DPO run, seed 0) when None.
+        Paper defaults (one DPO run, seed 0) when None. Its ``beta`` (when set) replaces
+        ``env.beta``; its ``reference`` is ``pi_ref`` for training and for pi* and the DPO limit;
+        NBC uses the pairs' sampling distribution ``config.sampling_table``. The results record
+        the beta used in both ``environment`` and ``config``.
     device : {"auto", "cpu", "cuda"}
     progress : callable(done, total), optional
 
@@ -173,20 +178,34 @@ def run_synthetic(
     -------
     SyntheticResults
     """
-    env = env or SyntheticEnvironment()
     config = config or TrainConfig()
+    env = config.resolve_environment(env or SyntheticEnvironment())
+    config = replace(config, beta=env.beta)  # record the beta actually used
     out = train_batched(env, config, device, progress)
-    optimal = env.optimal_policy()
-    nbc_table = env.nbc()
+    ref, sampling = config.reference_table, config.sampling_table
+    optimal = env.optimal_policy(ref)
+    nbc_table = env.nbc(sampling)
     average = env.average_reward()
     rewards = env.rewards()
     delta = profile_1d(optimal)[0]
     corrected: dict[float, FloatArray] = {}
     if "corrected" in config.methods:
         for a in config.alphas:
-            row = corrected_population_policy(env, a, clamp=config.clamp, eps=config.eps)
-            # Rewards depend on y - x only (circulant), so prompt 0 rolled gives every prompt.
-            table = np.stack([np.roll(row, x) for x in range(env.n)])
+            limit = partial(
+                corrected_population_policy,
+                env,
+                a,
+                clamp=config.clamp,
+                eps=config.eps,
+                reference=ref,
+                sampling=sampling,
+            )
+            if ref is None:
+                # Rewards depend on y - x only (circulant), so prompt 0 rolled gives every prompt.
+                row = limit(prompt=0)
+                table = np.stack([np.roll(row, x) for x in range(env.n)])
+            else:  # a given reference need not be circulant: solve every prompt
+                table = np.stack([limit(prompt=x) for x in range(env.n)])
             corrected[a] = profile_1d(table)[1]
     runs = []
     for k, spec in enumerate(out.runs):
@@ -200,7 +219,7 @@ def run_synthetic(
                 policy=out.policies[k],
                 profile=prof,
                 profile_se=se,
-                metrics=policy_metrics(out.policies[k], optimal, nbc_table, average),
+                metrics=policy_metrics(out.policies[k], optimal, nbc_table, average, ref),
                 final_loss=None if np.isnan(last) else float(last),
             )
         )
@@ -212,7 +231,7 @@ def run_synthetic(
         average_profile=profile_1d(average)[1],
         optimal_profile=profile_1d(optimal)[1],
         nbc_profile=profile_1d(normalise_rows(nbc_table))[1],
-        dpo_limit_profile=profile_1d(env.dpo_limit_policy())[1],
+        dpo_limit_profile=profile_1d(env.dpo_limit_policy(ref, sampling))[1],
         corrected_limit_profiles=corrected,
         runs=tuple(runs),
         sampling_s=out.sampling_s,

@@ -4,6 +4,10 @@
 - ``KL(pi* || pi)`` averaged over uniform prompts.
 - Spearman correlation of 1-D profiles (with NBC, with the average reward).
 - Top-response agreement: share of prompts whose most likely response is a top choice of the target.
+
+With a non-uniform reference ``pi_ref``, orders are read from the policy's ratio ``pi / pi_ref``
+(its induced reward, Eq. 11): that is what has NBC's order under DPO (Prop. 4.2) and the average
+reward's order at ``pi*``; with the uniform reference the ratio is ``n pi`` and nothing changes.
 """
 
 from __future__ import annotations
@@ -80,9 +84,11 @@ class PolicyMetrics:
     kl_to_optimal : float
         ``E_x KL(pi*(.|x) || pi(.|x))``.
     spearman_nbc, spearman_average : float
-        Spearman correlation of the policy's 1-D profile with NBC's and with the average reward's.
+        Spearman correlation of the policy's 1-D profile with NBC's and with the average reward's
+        (with a given reference: the profile of ``pi / pi_ref``).
     top_agreement_optimal, top_agreement_nbc : float
-        Share of prompts whose top response is a top response of pi* (average reward) / of NBC.
+        Share of prompts whose top response is a top response of pi* (the average reward when the
+        reference is uniform) / of NBC (with a given reference: the top of ``pi / pi_ref``).
     """
 
     kl_to_optimal: float
@@ -101,15 +107,26 @@ class PolicyMetrics:
         }
 
 
-def policy_metrics(policy: Any, optimal: Any, nbc_table: Any, average: Any) -> PolicyMetrics:
-    """All metrics of ``policy[x, y]`` against ``pi*``, NBC and the average reward tables."""
+def policy_metrics(
+    policy: Any, optimal: Any, nbc_table: Any, average: Any, reference: Any = None
+) -> PolicyMetrics:
+    """All metrics of ``policy[x, y]`` against ``pi*``, NBC and the average reward tables.
+
+    ``reference`` is the ``(n, n)`` table ``pi_ref`` (uniform when None); ``optimal`` must be the
+    ``pi*`` of that reference.
+    """
     from socialpref.train.environment import profile_1d
 
-    prof = profile_1d(policy)[1]
+    if reference is None:
+        ratio, top_optimal = np.asarray(policy, dtype=np.float64), average
+    else:
+        ratio = np.asarray(policy, dtype=np.float64) / np.asarray(reference, dtype=np.float64)
+        top_optimal = optimal
+    prof = profile_1d(ratio)[1]
     return PolicyMetrics(
         kl_to_optimal=kl_divergence(optimal, policy),
         spearman_nbc=spearman(prof, profile_1d(nbc_table)[1]),
         spearman_average=spearman(prof, profile_1d(average)[1]),
-        top_agreement_optimal=top_agreement(policy, average),
-        top_agreement_nbc=top_agreement(policy, nbc_table),
+        top_agreement_optimal=top_agreement(policy, top_optimal),
+        top_agreement_nbc=top_agreement(ratio, nbc_table),
     )

@@ -61,12 +61,27 @@ class BatchedPolicy(torch.nn.Module):
     kind : {"mlp", "tabular"}
     hidden, layers : int
         MLP width (15) and number of hidden tanh layers (2).
+    log_reference : tensor of shape (n, n), optional
+        ``log pi_ref(y | x)``: a fixed offset added to the logits (``pi ~ pi_ref exp(f_theta)``),
+        so tabular logits (zero at start) start at ``pi_ref`` exactly. None: no offset (the
+        uniform reference, whose constant offset would not change the softmax).
     """
 
     def __init__(
-        self, n: int, seeds: list[int], kind: str = "mlp", hidden: int = 15, layers: int = 2
+        self,
+        n: int,
+        seeds: list[int],
+        kind: str = "mlp",
+        hidden: int = 15,
+        layers: int = 2,
+        log_reference: Any = None,
     ) -> None:
         super().__init__()
+        self.log_reference: Any
+        self.register_buffer(
+            "log_reference",
+            None if log_reference is None else torch.as_tensor(log_reference, dtype=torch.float32),
+        )
         if kind not in POLICY_KINDS:
             raise ValueError(
                 f"The 'policy' parameter must be one of {list(POLICY_KINDS)}. Got {kind!r} instead."
@@ -84,14 +99,17 @@ class BatchedPolicy(torch.nn.Module):
     def log_probs(self) -> Any:
         """``log pi(y | x)`` for every run, prompt and response: shape ``(R, n, n)``."""
         if self.kind == "tabular":
-            return F.log_softmax(self.logits, dim=-1)
+            return F.log_softmax(self._offset(self.logits), dim=-1)
         w = list(self.weights)
         # One-hot input: the first layer's pre-activation for prompt x is row x of W1.
         act = torch.tanh(w[0] + w[1][:, None, :])
         for i in range(2, len(w) - 2, 2):
             act = torch.tanh(torch.baddbmm(w[i + 1][:, None, :], act, w[i]))
         logits = torch.baddbmm(w[-1][:, None, :], act, w[-2])
-        return F.log_softmax(logits, dim=-1)
+        return F.log_softmax(self._offset(logits), dim=-1)
+
+    def _offset(self, logits: Any) -> Any:
+        return logits if self.log_reference is None else logits + self.log_reference
 
 
 class BatchedJointModel(torch.nn.Module):

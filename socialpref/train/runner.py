@@ -11,14 +11,22 @@ with a joint-likelihood model trained on paired data alongside and switched on a
 warm-up); ``consistent`` (Prop. 6.1) and ``consistent-b3`` (Prop. B.3) on all-types data;
 ``reward-average`` (Section 6's indirect route: per-type BT reward tables fitted on all-types
 data, pairs relabelled by BT on their average, then DPO); ``nbc`` (tabular win rates, no training).
+
+Reference and sampling are distinct (Section 4): every loss is written in the log-ratio
+``rho = log pi - log pi_ref`` (Eq. 15: ``h = beta (rho(y2) - rho(y1))``), with ``pi_ref`` uniform
+or a given ``(n, n)`` table (``TrainConfig.reference``); the pairs ``(y1, y2)`` are drawn from the
+sampling distribution ``D``, which is ``pi_ref`` (the paper's setting, the default with a given
+reference) or uniform (``pairs_from_reference=False``). ``pi*`` depends on ``pi_ref`` and
+``beta`` only; NBC on ``D`` only; DPO's limit on both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -135,6 +143,27 @@ class TrainConfig:
     log_every: int = field(
         default=100, metadata={"help": "Record the per-run loss every this many steps."}
     )
+    beta: float | None = field(
+        default=None,
+        metadata={
+            "help": "KL strength beta > 0 of Eq. (9) for the losses and the exact targets"
+            " (None: the environment's beta, 1 by default; a number replaces it)."
+        },
+    )
+    reference: Any = field(
+        default=None,
+        metadata={
+            "help": "Reference policy pi_ref: None or 'uniform', or an (n, n) table pi_ref(y | x)"
+            " of strictly positive probabilities with rows summing to 1 (stored as a tuple of rows)."
+        },
+    )
+    pairs_from_reference: bool | None = field(
+        default=None,
+        metadata={
+            "help": "Draw y1, y2 from pi_ref (D = pi_ref, the paper's setting) rather than uniformly"
+            " (None: True when a reference is given; with the uniform reference D is uniform either way)."
+        },
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -198,6 +227,26 @@ class TrainConfig:
             raise ValueError(
                 f"The 'policy' parameter must be one of {list(POLICY_KINDS)}. Got {self.policy!r} instead."
             )
+        if self.beta is not None:
+            b = self.beta
+            if (
+                isinstance(b, bool)
+                or not isinstance(b, (int, float))
+                or not math.isfinite(b)
+                or b <= 0
+            ):
+                raise ValueError(
+                    f"The 'beta' parameter of TrainConfig must be None or a finite number > 0. Got {b!r} instead."
+                )
+            object.__setattr__(self, "beta", float(b))
+        object.__setattr__(self, "reference", _check_reference(self.reference))
+        if self.pairs_from_reference is not None and not isinstance(
+            self.pairs_from_reference, bool
+        ):
+            raise ValueError(
+                "The 'pairs_from_reference' parameter of TrainConfig must be None, True or False. "
+                f"Got {self.pairs_from_reference!r} instead."
+            )
 
     @property
     def warmup(self) -> int:
@@ -207,6 +256,37 @@ class TrainConfig:
     @property
     def n_reward_steps(self) -> int:
         return self.steps if self.reward_steps is None else self.reward_steps
+
+    @property
+    def reference_table(self) -> FloatArray | None:
+        """``pi_ref(y | x)`` as an ``(n, n)`` array, or None for the uniform reference."""
+        return None if self.reference is None else np.array(self.reference, dtype=np.float64)
+
+    @property
+    def draws_from_reference(self) -> bool:
+        """Whether pairs are drawn from ``pi_ref`` (``pairs_from_reference``, resolved)."""
+        if self.pairs_from_reference is None:
+            return self.reference is not None
+        return self.pairs_from_reference
+
+    @property
+    def sampling_table(self) -> FloatArray | None:
+        """The sampling distribution ``D(y | x)`` of the pairs: ``pi_ref`` when pairs are drawn
+        from a given reference, else None (uniform)."""
+        return self.reference_table if self.draws_from_reference else None
+
+    def resolve_environment(self, env: SyntheticEnvironment) -> SyntheticEnvironment:
+        """``env`` with ``beta`` replaced by this config's (when set); checks that the reference
+        table is ``(env.n, env.n)``."""
+        ref = self.reference_table
+        if ref is not None and ref.shape != (env.n, env.n):
+            raise ValueError(
+                f"The 'reference' parameter must be a ({env.n}, {env.n}) table for this environment "
+                f"(n = {env.n}). Got shape {ref.shape} instead."
+            )
+        if self.beta is None or self.beta == env.beta:
+            return env
+        return replace(env, beta=self.beta)
 
     def runs(self) -> list[RunSpec]:
         """Every run, in the order methods x alphas x seeds."""
@@ -223,7 +303,57 @@ class TrainConfig:
             list(self.alphas),
             list(self.seeds),
         )
+        ref = self.reference_table
+        d["reference"] = (
+            "uniform"
+            if ref is None
+            else {"shape": list(ref.shape), "table_sha256": reference_sha256(ref)}
+        )
+        d["pairs_from_reference"] = self.draws_from_reference
         return d
+
+
+def reference_sha256(table: Any) -> str:
+    """SHA-256 of a reference table's float64 bytes (C order): identifies it in ``results.json``."""
+    return hashlib.sha256(np.ascontiguousarray(table, dtype=np.float64).tobytes()).hexdigest()
+
+
+def _check_reference(reference: Any) -> tuple[tuple[float, ...], ...] | None:
+    """Validate ``TrainConfig.reference``: None / 'uniform', or a 2-D table of strictly positive,
+    finite probabilities with rows summing to 1 (within 1e-6; such rows are renormalised)."""
+    if reference is None or (isinstance(reference, str) and reference.strip().lower() == "uniform"):
+        return None
+    if isinstance(reference, str):
+        raise ValueError(
+            f"The 'reference' parameter must be None, 'uniform' or an (n, n) table. Got {reference!r} instead."
+        )
+    try:
+        t = np.asarray(reference, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "The 'reference' parameter must be an (n, n) table of probabilities. "
+            f"Got an object of type {type(reference).__name__} that is not a numeric array."
+        ) from None
+    if t.ndim != 2 or t.shape[0] < 1 or t.shape[1] < 2:
+        raise ValueError(
+            f"The 'reference' parameter must be a 2-D (n_prompts, n_responses) table. Got shape {t.shape} instead."
+        )
+    if not np.all(np.isfinite(t)) or np.any(t <= 0):
+        raise ValueError(
+            "The 'reference' parameter must hold finite, strictly positive probabilities "
+            f"(log pi_ref must be finite). Got minimum {float(np.nanmin(t))!r}"
+            f"{'' if np.all(np.isfinite(t)) else ' and non-finite entries'} instead."
+        )
+    sums = t.sum(axis=1)
+    worst = int(np.argmax(np.abs(sums - 1.0)))
+    if abs(sums[worst] - 1.0) > 1e-6:
+        raise ValueError(
+            "The 'reference' parameter must have rows summing to 1 (one distribution over responses "
+            f"per prompt). Got row {worst} summing to {float(sums[worst])!r} instead."
+        )
+    # Renormalise rows that are off by more than rounding (idempotent: a stored table is kept).
+    t = np.where(np.abs(sums - 1.0)[:, None] > 1e-12, t / sums[:, None], t)
+    return tuple(tuple(float(v) for v in row) for row in t)
 
 
 @dataclass(frozen=True)
@@ -281,22 +411,21 @@ def _stack(items: list[Any], dev: Any) -> Any:
 
 
 def _sample(env: SyntheticEnvironment, config: TrainConfig) -> _Data:
-    """Sample each seed's data sets on the CPU (device-independent), one generator per kind."""
+    """Sample each seed's data sets on the CPU (device-independent), one generator per kind;
+    responses from ``config.sampling_table`` (uniform when None)."""
     methods = set(config.methods)
+    d = config.sampling_table
     data = _Data()
     for seed in config.seeds:
         if methods & set(_ANONYMOUS):
-            data.anonymous.append(
-                sample_anonymous(env, config.n_pairs, torch.Generator().manual_seed(4 * seed))
-            )
+            g = torch.Generator().manual_seed(4 * seed)
+            data.anonymous.append(sample_anonymous(env, config.n_pairs, g, sampling=d))
         if methods & set(_ALL_TYPES):
-            data.all_types.append(
-                sample_all_types(env, config.n_pairs, torch.Generator().manual_seed(4 * seed + 1))
-            )
+            g = torch.Generator().manual_seed(4 * seed + 1)
+            data.all_types.append(sample_all_types(env, config.n_pairs, g, sampling=d))
         if "corrected" in methods:
-            data.paired.append(
-                sample_paired(env, config.n_pairs, torch.Generator().manual_seed(4 * seed + 2))
-            )
+            g = torch.Generator().manual_seed(4 * seed + 2)
+            data.paired.append(sample_paired(env, config.n_pairs, g, sampling=d))
     return data
 
 
@@ -304,7 +433,8 @@ def nbc_win_rates(pairs: PreferencePairs, n: int) -> Any:
     """The tabular NBC estimator: win rate of each response per prompt, shape ``(n, n)``.
 
     ``wins(x, y) / appearances(x, y)`` over anonymous pairs estimates NBC(y | x) of Eq. (13) under
-    the sampling distribution (a pair ``(y, y)`` counts one win in two appearances: the diagonal
+    the sampling distribution ``D`` the pairs were drawn from, whatever it is (each appearance of
+    ``y`` meets an independent alternative ``y' ~ D(. | x)``; a pair ``(y, y)`` counts one win in two appearances: the diagonal
     term ``sigma(0) = 1/2``). Cells never seen get 1/2.
     """
     o = pairs.labels.to(torch.float64)
@@ -370,6 +500,8 @@ def train_batched(
     ----------
     env : SyntheticEnvironment
     config : TrainConfig
+        ``config.beta`` (when set) replaces ``env.beta``; ``config.reference`` is ``pi_ref``
+        (uniform when None) and ``config.sampling_table`` the distribution of the pairs.
     device : {"auto", "cpu", "cuda"} or torch.device
     progress : callable(done, total) or None
         Called every few steps (the CLI draws a progress bar with it).
@@ -377,7 +509,14 @@ def train_batched(
     Returns
     -------
     TrainOutput
+
+    Raises
+    ------
+    ValueError
+        If the reference table is not ``(env.n, env.n)``, or consistent losses meet unequal
+        type weights.
     """
+    env = config.resolve_environment(env)
     consistent = [m for m in config.methods if m in ("consistent", "consistent-b3")]
     if consistent and float(env.weights.max() - env.weights.min()) > 1e-12:
         # Prop. 6.1 / B.3 assume equally represented types: on unanimous rows they recover the
@@ -432,8 +571,12 @@ def train_batched(
     policies = np.zeros((len(runs), n, n))
     scores = np.zeros((len(runs), n, n))
     if specs:
+        ref = config.reference_table
+        # log pi_ref: the policy's fixed logit offset (it starts at pi_ref) and the baseline of
+        # every log-ratio. None for the uniform reference, whose constant cancels (Eq. 15).
+        log_ref = None if ref is None else torch.as_tensor(np.log(ref), dtype=torch.float32).to(dev)
         policy = BatchedPolicy(
-            n, [r.seed for r in specs], config.policy, config.hidden, config.layers
+            n, [r.seed for r in specs], config.policy, config.hidden, config.layers, log_ref
         ).to(dev)
         opt = _adam(policy.parameters(), config.lr)
         run_seed = torch.tensor([seed_pos[r.seed] for r in specs], device=dev)
@@ -470,7 +613,10 @@ def train_batched(
                 ).to(dev)
                 chunk = chunk + seed_offsets  # flat row numbers, (size, n_seeds, B)
             batch = chunk[step % _CHUNK]
-            logp = policy.log_probs().reshape(-1)
+            logp = policy.log_probs()
+            if log_ref is not None:
+                logp = logp - log_ref  # rho = log pi - log pi_ref (Eq. 15)
+            logp = logp.reshape(-1)
             per_run = []
             for m, gi, lp_offset, gs in groups:
                 rows = batch[gs].reshape(-1)
@@ -488,7 +634,7 @@ def train_batched(
                 lab = lab_all.index_select(0, rows).view(
                     size_g, config.batch_size, *lab_all.shape[1:]
                 )
-                # Uniform reference: log pi_ref is a constant that cancels in every margin (Eq. 15).
+                # Log-ratios rho(y1), rho(y2) (a uniform reference's constant cancels in margins).
                 lp1 = logp.index_select(0, (lp_offset + c1).reshape(-1)).view(size_g, -1)
                 lp2 = logp.index_select(0, (lp_offset + c2).reshape(-1)).view(size_g, -1)
                 if m in ("consistent", "consistent-b3"):
@@ -586,15 +732,22 @@ def corrected_population_policy(
     clamp: float = 0.1,
     eps: float = 1e-6,
     prompt: int = 0,
+    reference: Any = None,
+    sampling: Any = None,
 ) -> FloatArray:
     """Infinite-data optimum of first-order corrected DPO for one prompt, with the exact variance.
 
     Minimises ``-sum_{a,b} D(a) D(b) Pr(b > a) log(max(s + c, eps))`` over tabular log-ratios
-    (uniform ``D``), with ``s = sigma(g_b - g_a)``, ``c`` the clamped correction of
+    ``rho`` (``D`` the row ``prompt`` of ``sampling``, uniform when None), with ``s = sigma(g_b - g_a)``, ``c`` the clamped correction of
     :func:`~socialpref.train.losses.corrected_dpo_loss` and ``Var_sigma`` the exact
     ``Var_u[sigma(Delta r_u)]`` (what a perfect joint-likelihood model gives, Lemma 5.3); by
-    L-BFGS in float64. ``alpha = 0`` gives DPO's limit (Eq. 18). Returns ``pi(y | prompt)``.
+    L-BFGS in float64. ``alpha = 0`` gives DPO's limit (Eq. 18). Returns
+    ``pi(y | prompt) ~ pi_ref(y | prompt) exp(rho(y))`` with ``reference`` the ``(n, n)`` table
+    ``pi_ref`` (uniform when None).
     """
+    d = None if sampling is None else np.asarray(sampling, dtype=np.float64)[prompt]
+    ref = None if reference is None else np.asarray(reference, dtype=np.float64)[prompt]
+    weights = None if d is None else torch.as_tensor(np.outer(d, d), dtype=torch.float64)
     p = torch.as_tensor(env.win_probabilities()[:, prompt], dtype=torch.float64)
     w = torch.as_tensor(env.weights, dtype=torch.float64)[:, None, None]
     p_mix = (w * p).sum(0)
@@ -607,12 +760,14 @@ def corrected_population_policy(
         # Row a, column b: the pair (a, b) with b the winner; c = beta * (rho_b - rho_a).
         chosen = g[None, :].expand(env.n, env.n)
         rejected = g[:, None].expand(env.n, env.n)
-        loss = (
-            p_mix * corrected_dpo_loss(chosen, rejected, var, alpha, env.beta, clamp=clamp, eps=eps)
-        ).mean()
+        per_pair = p_mix * corrected_dpo_loss(
+            chosen, rejected, var, alpha, env.beta, clamp=clamp, eps=eps
+        )
+        loss = per_pair.mean() if weights is None else (weights * per_pair).sum()
         loss.backward()
         return loss
 
     opt.step(closure)
-    # pi ~ pi_ref exp(rho) with rho the log-ratio (uniform reference).
-    return np.asarray(torch.softmax(g.detach(), 0).numpy(), dtype=np.float64)
+    # pi ~ pi_ref exp(rho) with rho the log-ratio.
+    logits = g.detach() if ref is None else g.detach() + torch.as_tensor(np.log(ref))
+    return np.asarray(torch.softmax(logits, 0).numpy(), dtype=np.float64)

@@ -1,7 +1,8 @@
 """Vectorised, seeded preference samplers for the synthetic environment (torch).
 
-Every sampler draws prompts uniformly and both responses from the uniform reference policy
-(Section 7.2), then labels each pair with ``o = 1{y2 > y1}`` from the exact win-probability
+Every sampler draws prompts uniformly and both responses independently from the sampling
+distribution ``D(y | x)``: uniform by default (Section 7.2, where ``D`` is the uniform reference
+policy), or any ``(n, n)`` table passed as ``sampling`` (e.g. a non-uniform ``pi_ref``), then labels each pair with ``o = 1{y2 > y1}`` from the exact win-probability
 table ``P[u, x, y1, y2]`` of :meth:`SyntheticEnvironment.win_probabilities` (any core
 preference model). No Python loop runs per sample: 500,000 pairs take a few milliseconds.
 
@@ -89,8 +90,47 @@ def win_table(env: SyntheticEnvironment, device: Any = "cpu", dtype: Any = None)
     return torch.as_tensor(env.win_probabilities(), dtype=dtype or torch.float32, device=device)
 
 
-def _draw_pairs(env: SyntheticEnvironment, n: int, g: Any, device: Any) -> tuple[Any, Any, Any]:
+def sampling_table(sampling: Any, n: int) -> Any:
+    """Validate a sampling distribution ``D[x, y] = D(y | x)``: None (uniform) or an ``(n, n)``
+    table of finite, non-negative probabilities whose rows sum to 1 (within 1e-6). Returns None
+    or the row cumulative sums as a float64 CPU tensor (last column exactly 1)."""
+    if sampling is None:
+        return None
+    d = torch.as_tensor(sampling, dtype=torch.float64, device="cpu")
+    if d.shape != (n, n):
+        raise ValueError(
+            f"The 'sampling' parameter must be an ({n}, {n}) table D(y | x). Got shape {tuple(d.shape)} instead."
+        )
+    if not bool(torch.isfinite(d).all()) or bool((d < 0).any()):
+        raise ValueError(
+            "The 'sampling' parameter must hold finite probabilities >= 0. Got negative or non-finite entries."
+        )
+    sums = d.sum(dim=1)
+    if float((sums - 1.0).abs().max()) > 1e-6:
+        raise ValueError(
+            f"The 'sampling' parameter must have rows summing to 1. Got row sums {sums.tolist()} instead."
+        )
+    cdf = torch.cumsum(d / sums[:, None], dim=1)
+    cdf[:, -1] = 1.0
+    return cdf
+
+
+def _draw_responses(cdf: Any, x: Any, g: Any, device: Any) -> Any:
+    """``y ~ D(. | x)`` by inverse CDF: ``x + u`` searched in the flattened ``x + cdf[x, :]``,
+    which is non-decreasing over all cells, so one ``searchsorted`` serves every prompt."""
+    n = cdf.shape[0]
+    offsets = (torch.arange(n, dtype=torch.float64)[:, None] + cdf).reshape(-1).to(device)
+    u = torch.rand(x.shape, generator=g, device=device, dtype=torch.float64)
+    flat = torch.searchsorted(offsets, x.to(torch.float64) + u, right=True)
+    return (flat.clamp_max(n * n - 1) - x * n).clamp(0, n - 1)
+
+
+def _draw_pairs(
+    env: SyntheticEnvironment, n: int, g: Any, device: Any, cdf: Any = None
+) -> tuple[Any, Any, Any]:
     x = torch.randint(env.n, (n,), generator=g, device=device)
+    if cdf is not None:
+        return x, _draw_responses(cdf, x, g, device), _draw_responses(cdf, x, g, device)
     y1 = torch.randint(env.n, (n,), generator=g, device=device)
     y2 = torch.randint(env.n, (n,), generator=g, device=device)
     return x, y1, y2
@@ -106,7 +146,11 @@ def _bernoulli(p: Any, g: Any) -> Any:
 
 
 def sample_anonymous(
-    env: SyntheticEnvironment, n_pairs: int, generator: Any = None, device: Any = "cpu"
+    env: SyntheticEnvironment,
+    n_pairs: int,
+    generator: Any = None,
+    device: Any = "cpu",
+    sampling: Any = None,
 ) -> PreferencePairs:
     """Anonymous data: each pair labelled by one annotator of a random type ``u ~ p(u)`` (Eq. 8).
 
@@ -117,6 +161,8 @@ def sample_anonymous(
     generator : torch.Generator or int
         Source of randomness (an int seeds a fresh generator; None means seed 0).
     device : str or torch.device
+    sampling : array-like of shape (n, n), optional
+        ``D(y | x)``, the distribution both responses are drawn from (uniform when None).
 
     Returns
     -------
@@ -131,15 +177,20 @@ def sample_anonymous(
     """
     n = _check_count(n_pairs, "sample_anonymous")
     g = _generator(generator, device)
+    cdf = sampling_table(sampling, env.n)
     table = win_table(env, device)
-    x, y1, y2 = _draw_pairs(env, n, g, device)
+    x, y1, y2 = _draw_pairs(env, n, g, device, cdf)
     types = _draw_types(env, n, g, device)
     labels = _bernoulli(table[types, x, y1, y2], g)
     return PreferencePairs(x, y1, y2, labels, types)
 
 
 def sample_all_types(
-    env: SyntheticEnvironment, n_pairs: int, generator: Any = None, device: Any = "cpu"
+    env: SyntheticEnvironment,
+    n_pairs: int,
+    generator: Any = None,
+    device: Any = "cpu",
+    sampling: Any = None,
 ) -> PreferencePairs:
     """Maximum-information data (Section 6): every pair labelled once by each type.
 
@@ -147,23 +198,29 @@ def sample_all_types(
     """
     n = _check_count(n_pairs, "sample_all_types")
     g = _generator(generator, device)
+    cdf = sampling_table(sampling, env.n)
     table = win_table(env, device)
-    x, y1, y2 = _draw_pairs(env, n, g, device)
+    x, y1, y2 = _draw_pairs(env, n, g, device, cdf)
     p = table[:, x, y1, y2].T  # (N, n_types)
     return PreferencePairs(x, y1, y2, _bernoulli(p.contiguous(), g), None)
 
 
 def sample_paired(
-    env: SyntheticEnvironment, n_pairs: int, generator: Any = None, device: Any = "cpu"
+    env: SyntheticEnvironment,
+    n_pairs: int,
+    generator: Any = None,
+    device: Any = "cpu",
+    sampling: Any = None,
 ) -> PairedPreferences:
     """Paired data (Section 5.3): two independent pairs, both labelled by one annotator of a
     random type, the input of the joint-likelihood model (Lemma 5.3)."""
     n = _check_count(n_pairs, "sample_paired")
     g = _generator(generator, device)
+    cdf = sampling_table(sampling, env.n)
     table = win_table(env, device)
     types = _draw_types(env, n, g, device)
-    x, y1, y2 = _draw_pairs(env, n, g, device)
-    xb, y1b, y2b = _draw_pairs(env, n, g, device)
+    x, y1, y2 = _draw_pairs(env, n, g, device, cdf)
+    xb, y1b, y2b = _draw_pairs(env, n, g, device, cdf)
     o = _bernoulli(table[types, x, y1, y2], g)
     ob = _bernoulli(table[types, xb, y1b, y2b], g)
     return PairedPreferences(
@@ -181,13 +238,18 @@ def consensus_probability(win_probs: Any) -> Any:
 
 
 def sample_consensus(
-    env: SyntheticEnvironment, n_pairs: int, generator: Any = None, device: Any = "cpu"
+    env: SyntheticEnvironment,
+    n_pairs: int,
+    generator: Any = None,
+    device: Any = "cpu",
+    sampling: Any = None,
 ) -> PreferencePairs:
     """Consensus-conditioned data: the label all types give once they agree (resampling all
     types until consensus, drawn in one step from :func:`consensus_probability`)."""
     n = _check_count(n_pairs, "sample_consensus")
     g = _generator(generator, device)
+    cdf = sampling_table(sampling, env.n)
     table = win_table(env, device, dtype=torch.float64)
-    x, y1, y2 = _draw_pairs(env, n, g, device)
+    x, y1, y2 = _draw_pairs(env, n, g, device, cdf)
     p = consensus_probability(table[:, x, y1, y2].T)
     return PreferencePairs(x, y1, y2, _bernoulli(p, g), None)

@@ -177,3 +177,81 @@ def test_missing_torch_is_a_one_line_error(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "'train' extra" in lines[0], result.stderr
     assert not out.exists()
+
+
+def _reference_file(tmp_path, suffix: str, table) -> str:
+    import numpy as np
+
+    path = tmp_path / f"ref{suffix}"
+    if suffix == ".npy":
+        np.save(path, np.asarray(table))
+    else:
+        path.write_text(json.dumps(np.asarray(table).tolist()))
+    return str(path)
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".json"])
+def test_train_synthetic_with_beta_and_reference_file(tmp_path, suffix):
+    import hashlib
+
+    import numpy as np
+
+    ref = np.random.default_rng(0).dirichlet(np.full(40, 3.0), size=40)
+    path = _reference_file(tmp_path, suffix, ref)
+    out = tmp_path / "ref"
+    args = ["train", "synthetic", "-m", "dpo", "-m", "corrected", "-a", "2", "--warmup", "10"]
+    args += ["--beta", "0.5", "--reference", path, "--no-figures", "--out", str(out), *TINY]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    payload = json.loads((out / "results.json").read_text())
+    config = payload["config"]
+    assert config["beta"] == 0.5 and payload["environment"]["beta"] == 0.5
+    assert config["reference"]["file"] == f"ref{suffix}"
+    sha = hashlib.sha256((tmp_path / f"ref{suffix}").read_bytes()).hexdigest()
+    assert config["reference"]["sha256"] == sha
+    assert config["pairs_from_reference"] is True
+    assert all(r["final_loss"] is not None for r in payload["runs"])
+    uniform = tmp_path / "uniform"
+    args = ["train", "synthetic", "-m", "dpo", "--uniform-pairs", "--no-figures"]
+    result = RUNNER.invoke(app, [*args, "--out", str(uniform), *TINY])
+    assert result.exit_code == 0, result.output
+    config = json.loads((uniform / "results.json").read_text())["config"]
+    assert config["reference"] == "uniform" and config["beta"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("table", "suffix", "message"),
+    [
+        ([[0.5, 0.5], [0.5, 0.5]], ".npy", "(40, 40)"),
+        ([[0.6] * 40] * 40, ".json", "summing to 1"),
+        ([[0.0] + [1 / 39] * 39] * 40, ".json", "strictly positive"),
+        ("not json", ".json", "cannot read"),
+        (None, ".npy", "cannot read"),
+        (None, ".txt", ".npy or .json"),
+    ],
+)
+def test_bad_reference_files_are_one_line_errors(tmp_path, table, suffix, message):
+    if isinstance(table, str):
+        (tmp_path / f"ref{suffix}").write_text(table)
+        path = str(tmp_path / f"ref{suffix}")
+    elif table is None:
+        path = str(tmp_path / f"missing{suffix}")
+    else:
+        path = _reference_file(tmp_path, suffix, table)
+    out = tmp_path / "bad"
+    args = ["train", "synthetic", "-m", "dpo", "--reference", path, "--out", str(out), *TINY]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert not (out / "results.json").exists()
+
+
+@pytest.mark.parametrize("beta", ["0", "-1", "nan"])
+def test_bad_beta_is_a_one_line_error(tmp_path, beta):
+    out = tmp_path / "bad"
+    result = RUNNER.invoke(
+        app, ["train", "synthetic", "-m", "dpo", "--beta", beta, "--out", str(out), *TINY]
+    )
+    assert result.exit_code == 1
+    assert "'beta'" in result.output and "Traceback" not in result.output
+    assert not (out / "results.json").exists()
