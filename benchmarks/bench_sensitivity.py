@@ -23,7 +23,9 @@ import numpy as np
 
 from socialpref.aggregate import TIE_TOL, pairwise_matrix
 from socialpref.luce import luce_rewards
-from socialpref.sensitivity import DELTA, EPS, _greedy_flip, _lp_cvxpy, _lp_linprog
+from socialpref.min_tv_exact import _greedy_flip
+from socialpref.min_tv_lp import _lp_cvxpy, _lp_linprog
+from socialpref.sensitivity import DELTA, EPS
 from socialpref.sensitivity_sweep import sensitivity_sweep
 
 

@@ -17,25 +17,24 @@ objective). An infeasible program means "cannot be flipped", which is a result, 
 Solvers (the ``solver`` argument):
 
 ``"exact"`` (default)
-    The closed form of :func:`_greedy_flip` (a fractional-knapsack greedy; proof in its
-    docstring), vectorised over pairs and questions. The repair program (several constraints,
-    :func:`sensitivity`) has no closed form here and is solved with scipy's HiGHS.
+    The closed form of :func:`socialpref.min_tv_exact._greedy_flip` (a fractional-knapsack
+    greedy; proof in its docstring), vectorised over pairs and questions. The repair program
+    (several constraints, :func:`sensitivity`) has no closed form here and is solved with
+    scipy's HiGHS.
 ``"linprog"``
     One ``scipy.optimize.linprog(method="highs")`` per program, as the paper does.
 ``"cvxpy"`` or ``"cvxpy:SOLVER"``
     The program as written, through cvxpy (default LP solver HiGHS, else Clarabel). cvxpy is
-    imported only inside the function that uses it, so ``socialpref`` imports without it.
+    imported only inside the functions that use it, so ``socialpref`` imports without it.
 
-Many questions at once (vectorised over questions and pairs): :mod:`socialpref.sensitivity_sweep`.
+The solvers live in :mod:`socialpref.min_tv_exact` (closed form) and :mod:`socialpref.min_tv_lp`
+(linprog, cvxpy and the repair LP); this module holds the results, the validation and the
+public functions. Many questions at once (vectorised over questions and pairs):
+:mod:`socialpref.sensitivity_sweep`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
-import sys
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +42,8 @@ import numpy as np
 
 from socialpref._typing import ArrayLike, BoolArray, FloatArray, IntArray
 from socialpref.aggregate import TIE_TOL, average_reward, pairwise_matrix
+from socialpref.min_tv_exact import _greedy_flip
+from socialpref.min_tv_lp import _lp, _repair
 from socialpref.population import as_rewards, as_sampling, as_type_weights
 from socialpref.preference import PreferenceModel, get_model
 
@@ -246,240 +247,6 @@ def _check_index(value: Any, name: str, n: int) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# the exact solver
-
-
-def _greedy_flip(
-    c: FloatArray,
-    base: FloatArray,
-    valid: BoolArray,
-    eps: float,
-    delta: float,
-    want_q: bool = False,
-) -> tuple[FloatArray, FloatArray | None]:
-    r"""Closed-form minimum of ``TV(q, b)`` s.t. ``q >= eps``, ``sum q = 1``, ``c @ q <= -delta``.
-
-    Vectorised over leading axes: ``c``, ``base`` and ``valid`` broadcast to ``(..., n)``;
-    entries where ``valid`` is False are padding (not options: no mass, no constraint).
-
-    Returns ``(tv, q)``: ``tv`` of shape ``(...)`` (``inf`` where infeasible) and, when
-    ``want_q``, an optimal ``q`` of shape ``(..., n)`` (NaN rows where infeasible).
-
-    The greedy rule: move mass from the options with the largest ``c``, each down to ``eps``,
-    onto one option ``l`` with the smallest ``c``, until ``c @ q = -delta``; options whose base
-    is below ``eps`` are first raised to ``eps``.
-
-    Proof (fractional knapsack). Write ``q = b + d+ - d-`` with ``d+, d- >= 0`` the positive and
-    negative parts of ``q - b``; then ``sum d+ = sum d- = T = TV(q, b)``. Let ``f_k =
-    max(eps - b_k, 0)`` (forced raises, total ``F``), ``u_k = max(b_k - eps, 0)`` (what option
-    ``k`` can give), ``g_k = c_k - c_min >= 0`` and ``G = c @ b + delta + sum_k g_k f_k``.
-    Feasibility forces ``d+_k >= f_k``, ``d-_k = 0`` where ``f_k > 0`` and ``d-_k <= u_k``.
-    Since the free part of ``d+`` (``d+ - f`` has total ``T - F``) gains at least ``c_min``
-    per unit,
-
-        ``c @ d >= sum_k c_k f_k + c_min (T - F) - sum_k c_k d-_k
-                 = sum_k g_k f_k - sum_k g_k d-_k``,
-
-    so the flip constraint ``c @ d <= -(c @ b + delta)`` needs ``sum_k g_k d-_k >= G``. The
-    largest value of ``sum_k g_k d-_k`` over ``0 <= d- <= u``, ``sum d- = T`` is the fractional
-    knapsack ``R(T)``: fill the largest ``g_k`` first. ``R`` is non-decreasing, hence every
-    feasible ``q`` has ``T >= T* = max(F, min{t : R(t) >= G})``, and the program is feasible iff
-    ``R(sum u) >= G`` (``sum u >= F`` always holds because ``sum b = 1 > n eps``). The greedy
-    ``q`` (raise each ``f_k``, take ``R``'s optimal ``d-`` for ``T*``, put the remaining
-    ``T* - F`` on ``l = argmin c``) meets every bound, has ``c @ d <= -(c @ b + delta)`` and
-    ``TV = T*``: the minimum. (When ``T* > F`` the greedy stops inside the options with
-    ``g_k > 0``, so ``l`` gives nothing and the TV is exactly ``T*``.) With ``b >= eps``
-    (e.g. uniform) ``F = 0`` and ``G = c @ b + delta``: the rule in the first paragraph.
-    """
-    c, b, ok = np.broadcast_arrays(
-        np.asarray(c, np.float64), np.asarray(base, np.float64), np.asarray(valid, bool)
-    )
-    n = c.shape[-1]
-    c_masked = np.where(ok, c, np.inf)
-    c_min = c_masked.min(axis=-1, keepdims=True)
-    receiver = c_masked.argmin(axis=-1)
-    gain = np.where(ok, c - c_min, 0.0)
-    forced = np.where(ok, np.maximum(eps - b, 0.0), 0.0)
-    cap = np.where(ok, np.maximum(b - eps, 0.0), 0.0)
-    total_forced = forced.sum(axis=-1)
-    need = np.where(ok, c * b, 0.0).sum(axis=-1) + delta + (gain * forced).sum(axis=-1)
-
-    if not want_q:
-        row_cap = cap.max(axis=-1)
-        if not total_forced.any() and np.all(~ok | (cap == row_cap[..., None])):
-            return _greedy_equal_caps(gain, row_cap, need), None
-
-    order = np.argsort(-gain, axis=-1, kind="stable")
-    g_s = np.take_along_axis(gain, order, axis=-1)
-    cap_s = np.take_along_axis(cap, order, axis=-1)
-    val_s = g_s * cap_s
-    cum_cap = np.cumsum(cap_s, axis=-1)
-    cum_val = np.cumsum(val_s, axis=-1)
-    feasible = cum_val[..., -1] >= need
-    # first sorted position where the cumulative value reaches the need
-    m = np.minimum((cum_val < need[..., None]).sum(axis=-1), n - 1)[..., None]
-    prev_cap = np.take_along_axis(cum_cap - cap_s, m, axis=-1)[..., 0]
-    prev_val = np.take_along_axis(cum_val - val_s, m, axis=-1)[..., 0]
-    g_m = np.take_along_axis(g_s, m, axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_need = np.where(need > 0, prev_cap + (need - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0)
-    tv = np.where(feasible, np.maximum(total_forced, t_need), np.inf)
-    if not want_q:
-        return tv, None
-    t = np.where(feasible, tv, 0.0)
-    give_s = np.clip(t[..., None] - (cum_cap - cap_s), 0.0, cap_s)
-    give = np.empty_like(give_s)
-    np.put_along_axis(give, order, give_s, axis=-1)
-    q = b + forced - give
-    extra = (t - total_forced)[..., None] * (np.arange(n) == receiver[..., None])
-    q = np.where(ok, q + extra, 0.0)
-    q = np.where(feasible[..., None], q, np.nan)
-    return tv, q
-
-
-def _greedy_equal_caps(gain: FloatArray, row_cap: FloatArray, need: FloatArray) -> FloatArray:
-    """Fast path of :func:`_greedy_flip` (TV only) when every option can give ``row_cap``.
-
-    With a uniform base (no forced raises) all capacities are ``1/n - eps``: sorting the gains
-    suffices (no argsort, no gathers). Padding entries get the same capacity with gain 0, which
-    changes nothing: the greedy reaches the need before any option of gain 0.
-    """
-    n = gain.shape[-1]
-    g_s = -np.sort(-gain, axis=-1)
-    cum_g = np.cumsum(g_s, axis=-1)
-    feasible = cum_g[..., -1] * row_cap >= need
-    m = np.minimum((cum_g * row_cap[..., None] < need[..., None]).sum(axis=-1), n - 1)
-    g_m = np.take_along_axis(g_s, m[..., None], axis=-1)[..., 0]
-    prev_val = (np.take_along_axis(cum_g, m[..., None], axis=-1)[..., 0] - g_m) * row_cap
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_need = np.where(
-            need > 0, m * row_cap + (need - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0
-        )
-    return np.where(feasible, t_need, np.inf)
-
-
-def _greedy_tv_uniform(c: FloatArray, eps: float, delta: float) -> FloatArray:
-    """:func:`_greedy_flip`'s TV for a uniform base over all ``n`` entries of ``c`` (no padding).
-
-    The sweep's hot path: ``need = mean(c) + delta``, every capacity is ``1/n - eps``.
-    """
-    n = c.shape[-1]
-    gain = c - c.min(axis=-1, keepdims=True)
-    need = c.sum(axis=-1) / n + delta
-    return _greedy_equal_caps(gain, np.full(need.shape, 1.0 / n - eps), need)
-
-
-# --------------------------------------------------------------------------------------------
-# the LP solvers (linprog, cvxpy)
-
-
-def _lp_linprog(
-    a: FloatArray, base: FloatArray, eps: float, delta: float, options: dict[str, Any] | None = None
-) -> tuple[float | None, FloatArray | None]:
-    """``min TV(q, base)`` s.t. ``q >= eps``, ``sum q = 1``, ``a @ q <= -delta`` with HiGHS.
-
-    ``options`` go to ``linprog`` (tests use them to force a solver failure).
-    """
-    from scipy.optimize import linprog
-
-    m, n = a.shape
-    eye = np.eye(n)
-    # variables [q, s]; s >= |q - base| (slacks >= 0, not >= eps as in the authors' code)
-    a_ub = np.block([[eye, -eye], [-eye, -eye], [a, np.zeros((m, n))]])
-    b_ub = np.concatenate([base, -base, np.full(m, -delta)])
-    a_eq = np.concatenate([np.ones(n), np.zeros(n)])[None, :]
-    cost = np.concatenate([np.zeros(n), np.full(n, 0.5)])
-    bounds = [(eps, None)] * n + [(0.0, None)] * n
-    res = linprog(
-        cost,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        A_eq=a_eq,
-        b_eq=[1.0],
-        bounds=bounds,
-        method="highs",
-        options=options,
-    )
-    if res.status == 2:
-        return None, None
-    if res.status != 0:
-        raise RuntimeError(
-            f"scipy linprog (HiGHS) failed on the min-TV program: status {res.status} "
-            f"({res.message})."
-        )
-    return float(res.fun), np.asarray(res.x[:n], dtype=np.float64)
-
-
-@functools.lru_cache(maxsize=64)
-def _cvxpy_problem(m: int, n: int) -> tuple[Any, ...]:
-    """A DPP-compiled min-TV problem with parameters (a, base, eps, delta); cached per shape."""
-    import cvxpy as cp
-
-    q = cp.Variable(n)
-    a = cp.Parameter((m, n))
-    base = cp.Parameter(n)
-    eps = cp.Parameter(nonneg=True)
-    delta = cp.Parameter(nonneg=True)
-    objective = cp.Minimize(0.5 * cp.norm1(q - base))
-    constraints = [q >= eps, cp.sum(q) == 1, a @ q <= -delta]
-    return cp.Problem(objective, constraints), q, a, base, eps, delta
-
-
-@contextlib.contextmanager
-def _silenced_stdout() -> Iterator[None]:
-    """Send file descriptor 1 to /dev/null for the duration (C-level solver banners)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _lp_cvxpy(
-    a: FloatArray,
-    base: FloatArray,
-    eps: float,
-    delta: float,
-    backend: str,
-    options: dict[str, Any] | None = None,
-) -> tuple[float | None, FloatArray | None]:
-    """The min-TV program as written, through cvxpy with the LP solver ``backend``.
-
-    ``options`` go to ``problem.solve`` (tests use them to force a solver failure).
-    """
-    problem, q, a_par, base_par, eps_par, delta_par = _cvxpy_problem(*a.shape)
-    a_par.value, base_par.value, eps_par.value, delta_par.value = a, base, eps, delta
-    import cvxpy as cp
-
-    try:
-        with _silenced_stdout():  # highspy prints a banner on fd 1 whenever it starts
-            problem.solve(solver=backend, **(options or {}))
-    except cp.error.SolverError as exc:
-        raise RuntimeError(f"cvxpy solver {backend} failed on the min-TV program: {exc}") from exc
-    status = problem.status
-    if status == "infeasible":
-        return None, None
-    if status != "optimal":
-        raise RuntimeError(
-            f"cvxpy solver {backend} returned status {status!r} on the min-TV program."
-        )
-    return float(problem.value), np.asarray(q.value, dtype=np.float64)
-
-
-def _lp(
-    kind: str, backend: str | None, a: FloatArray, base: FloatArray, eps: float, delta: float
-) -> tuple[float | None, FloatArray | None]:
-    if kind == "cvxpy":
-        assert backend is not None
-        return _lp_cvxpy(a, base, eps, delta, backend)
-    return _lp_linprog(a, base, eps, delta)
-
-
-# --------------------------------------------------------------------------------------------
 # public API: one pair, one question
 
 
@@ -584,31 +351,6 @@ def _select(tv: FloatArray, top: BoolArray) -> tuple[IntArray, FloatArray, Float
     pick = priority.argmax(axis=1)
     top_best = np.where(top_i, flat, np.inf).min(axis=1)
     return pick.astype(np.int64), best, top_best
-
-
-def _repair(
-    p: FloatArray,
-    base: FloatArray,
-    avg_top: Sequence[int],
-    eps: float,
-    delta: float,
-    kind: str,
-    backend: str | None,
-) -> float | None:
-    """Smallest TV making some average-reward winner ``w`` the NBC winner by ``delta``."""
-    n = p.shape[0]
-    best: float | None = None
-    for w in avg_top:
-        others = [k for k in range(n) if k != w]
-        if not others:
-            return 0.0
-        a = p[others] - p[w][None, :]
-        if np.all(a @ base <= -delta) and np.all(base >= eps):
-            return 0.0
-        value, _ = _lp("linprog" if kind == "exact" else kind, backend, a, base, eps, delta)
-        if value is not None and (best is None or value < best):
-            best = value
-    return best
 
 
 def _question_result(

@@ -3,7 +3,7 @@
 Paper Section 7.1 and Fig. 2: every question of every wave, vectorised with numpy. Questions
 may differ in their numbers of options and types; they are sorted by size and padded in chunks,
 and every ordered pair of every question of a chunk goes through one call of the closed form
-(:func:`socialpref.sensitivity._greedy_flip`). Pure: arrays in, arrays out, no I/O.
+(:func:`socialpref.min_tv_exact._greedy_flip`). Pure: arrays in, arrays out, no I/O.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import numpy as np
 
 from socialpref._typing import ArrayLike, BoolArray, FloatArray, IntArray
 from socialpref.aggregate import TIE_TOL, pairwise_matrices
+from socialpref.min_tv_exact import _greedy_flip, _greedy_tv_uniform
+from socialpref.min_tv_lp import _repair
 from socialpref.population import (
     WEIGHT_SUM_ATOL,
     Population,
@@ -30,9 +32,6 @@ from socialpref.sensitivity import (
     EPS,
     SensitivityResult,
     _check_eps_delta,
-    _greedy_flip,
-    _greedy_tv_uniform,
-    _repair,
     _select,
 )
 

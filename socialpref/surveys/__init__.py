@@ -9,14 +9,7 @@ summary) over analysed questions; the CLI and the report both call it.
 
 from __future__ import annotations
 
-from socialpref.surveys.analysis import (
-    DEFAULT_TYPES,
-    QuestionAnalysis,
-    Skipped,
-    SurveyAnalysis,
-    analyze_question,
-    analyze_survey,
-)
+from socialpref.surveys.analysis import analyze_question, analyze_survey
 from socialpref.surveys.readers import (
     is_admin_column,
     read_crosstab,
@@ -24,6 +17,7 @@ from socialpref.surveys.readers import (
     read_source,
     read_wave,
 )
+from socialpref.surveys.results import QuestionAnalysis, Skipped, SurveyAnalysis
 from socialpref.surveys.sensitivity import (
     MIN_OPTIONS,
     MIN_PER_OPTION,
@@ -41,6 +35,7 @@ from socialpref.surveys.survey import (
     is_no_lean_label,
     is_refused_label,
 )
+from socialpref.surveys.user_types import DEFAULT_TYPES
 
 __all__ = [
     "DEFAULT_TYPES",

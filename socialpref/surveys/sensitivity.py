@@ -37,7 +37,7 @@ from socialpref._typing import FloatArray
 from socialpref.preference import PreferenceModel
 from socialpref.sensitivity import DELTA, EPS, SensitivityResult, sensitivity
 from socialpref.sensitivity_sweep import sensitivity_sweep
-from socialpref.surveys.analysis import QuestionAnalysis
+from socialpref.surveys.results import QuestionAnalysis
 
 #: The paper's filters of the Section 7.1 sweep: at least this many options ...
 MIN_OPTIONS = 3

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from socialpref.train.config import METHODS, RunSpec, TrainConfig
     from socialpref.train.device import require_torch, resolve_device
     from socialpref.train.environment import (
         DECAYS,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         profile_1d,
     )
     from socialpref.train.experiment import RunResult, SyntheticResults, run_synthetic
+    from socialpref.train.limits import corrected_population_policy
     from socialpref.train.losses import (
         b3_integral,
         b3_loss,
@@ -46,15 +48,7 @@ if TYPE_CHECKING:
         BatchedRewardTables,
         make_joint_model,
     )
-    from socialpref.train.runner import (
-        METHODS,
-        RunSpec,
-        TrainConfig,
-        TrainOutput,
-        corrected_population_policy,
-        nbc_win_rates,
-        train_batched,
-    )
+    from socialpref.train.runner import TrainOutput, nbc_win_rates, train_batched
     from socialpref.train.samplers import (
         PairedPreferences,
         PreferencePairs,
@@ -71,22 +65,22 @@ _LAZY: dict[str, str] = {
     "BatchedPolicy": "socialpref.train.models",
     "BatchedRewardTables": "socialpref.train.models",
     "DECAYS": "socialpref.train.environment",
-    "METHODS": "socialpref.train.runner",
+    "METHODS": "socialpref.train.config",
     "PairedPreferences": "socialpref.train.samplers",
     "PolicyMetrics": "socialpref.train.metrics",
     "PreferencePairs": "socialpref.train.samplers",
     "RunResult": "socialpref.train.experiment",
-    "RunSpec": "socialpref.train.runner",
+    "RunSpec": "socialpref.train.config",
     "SyntheticEnvironment": "socialpref.train.environment",
     "SyntheticResults": "socialpref.train.experiment",
-    "TrainConfig": "socialpref.train.runner",
+    "TrainConfig": "socialpref.train.config",
     "TrainOutput": "socialpref.train.runner",
     "b3_integral": "socialpref.train.losses",
     "b3_loss": "socialpref.train.losses",
     "circular_distance": "socialpref.train.environment",
     "consensus_probability": "socialpref.train.samplers",
     "consistent_loss": "socialpref.train.losses",
-    "corrected_population_policy": "socialpref.train.runner",
+    "corrected_population_policy": "socialpref.train.limits",
     "normalise_rows": "socialpref.train.metrics",
     "corrected_dpo_loss": "socialpref.train.losses",
     "decay_profile": "socialpref.train.environment",

@@ -13,14 +13,11 @@ from typing import Any
 import numpy as np
 
 from socialpref._typing import FloatArray
+from socialpref.train.config import TrainConfig
 from socialpref.train.environment import SyntheticEnvironment, profile_1d
+from socialpref.train.limits import corrected_population_policy
 from socialpref.train.metrics import PolicyMetrics, normalise_rows, policy_metrics
-from socialpref.train.runner import (
-    ProgressFn,
-    TrainConfig,
-    corrected_population_policy,
-    train_batched,
-)
+from socialpref.train.runner import ProgressFn, train_batched
 
 
 def _floats(a: Any) -> list[float]:
@@ -82,7 +79,7 @@ class SyntheticResults:
         distribution normalised per prompt to sum to one, and the infinite-data DPO policy.
     corrected_limit_profiles : dict
         Per ``alpha`` of ``corrected``: the infinite-data optimum of the corrected loss with the
-        exact variance (:func:`~socialpref.train.runner.corrected_population_policy`).
+        exact variance (:func:`~socialpref.train.limits.corrected_population_policy`).
     runs : tuple of RunResult
     sampling_s, training_s : float
     device : str

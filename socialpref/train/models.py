@@ -293,3 +293,12 @@ class BatchedRewardTables(torch.nn.Module):
         flat = self.rewards.permute(0, 2, 3, 1).reshape(r_count, n * n, t_count)
         rr = torch.arange(r_count, device=flat.device)[:, None]
         return flat[rr, cell_b] - flat[rr, cell_a]
+
+
+def fused_adam(params: Any, lr: float) -> Any:
+    """Adam with the fused kernel (one kernel for all tensors; CPU and CUDA), plain if unsupported."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, TypeError):  # pragma: no cover - older torch or unsupported device
+        return torch.optim.Adam(params, lr=lr)

@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 
 from socialpref.aggregate import compare_aggregates, nbc
+from socialpref.min_tv_lp import _lp_cvxpy, _lp_linprog
 from socialpref.sensitivity import (
     DELTA,
     EPS,
     FlipResult,
     SensitivityResult,
-    _lp_cvxpy,
-    _lp_linprog,
     _select,
     min_tv_flip,
     sensitivity,

@@ -11,13 +11,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from socialpref.aggregate import compare_aggregates, pairwise_matrix
+from socialpref.min_tv_exact import _greedy_flip, _greedy_tv_uniform
+from socialpref.min_tv_lp import _lp_cvxpy, _lp_linprog
 from socialpref.sensitivity import (
     DELTA,
     EPS,
-    _greedy_flip,
-    _greedy_tv_uniform,
-    _lp_cvxpy,
-    _lp_linprog,
     min_tv_flip,
     sensitivity,
 )

@@ -7,10 +7,10 @@ import io
 import numpy as np
 import pytest
 
+from socialpref.train.config import TrainConfig
 from socialpref.train.experiment import run_synthetic
 from socialpref.train.figures import PNG_METADATA, figure_policies, figure_rewards
 from socialpref.train.metrics import kl_divergence, spearman, top_agreement
-from socialpref.train.runner import TrainConfig
 
 
 @pytest.fixture(scope="module")

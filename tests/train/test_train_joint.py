@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
+from socialpref.train.config import TrainConfig
 from socialpref.train.environment import SyntheticEnvironment
 from socialpref.train.models import (
     BatchedJointMLP,
     BatchedJointModel,
     make_joint_model,
 )
-from socialpref.train.runner import TrainConfig, train_batched
+from socialpref.train.runner import train_batched
 from socialpref.train.samplers import sample_paired
 
 # The runner tests' small environment: 5 prompts x 5 responses, three equally likely types.

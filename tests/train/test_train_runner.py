@@ -8,16 +8,12 @@ import numpy as np
 import pytest
 import torch
 
+from socialpref.train.config import METHODS, TrainConfig
 from socialpref.train.device import resolve_device
 from socialpref.train.environment import SyntheticEnvironment
+from socialpref.train.limits import corrected_population_policy
 from socialpref.train.metrics import kl_divergence, normalise_rows
-from socialpref.train.runner import (
-    METHODS,
-    TrainConfig,
-    corrected_population_policy,
-    nbc_win_rates,
-    train_batched,
-)
+from socialpref.train.runner import nbc_win_rates, train_batched
 from socialpref.train.samplers import sample_anonymous
 
 # A small environment whose targets are far from uniform (and from each other); equally likely

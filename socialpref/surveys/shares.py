@@ -1,0 +1,180 @@
+"""From answers to one question's options, type weights ``p(u)``, choice shares and ``D``.
+
+:func:`_cell_counts` counts the kept respondents of one question per (type cell, code);
+:func:`_all_cell_counts` does the same for many wave questions with one ``np.bincount`` per
+block of questions. :func:`_prepare` keeps the observed options and present types and gives
+everything about a question except its rewards and aggregates (:class:`_Prepared`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+
+from socialpref._typing import FloatArray, IntArray
+from socialpref.surveys.sampling import SamplingArg, _sampling_vector
+from socialpref.surveys.survey import Survey, Variable
+from socialpref.surveys.user_types import _TypeCoding
+
+#: Elements (respondents x questions) counted per ``np.bincount`` call in :func:`_all_cell_counts`.
+_BLOCK_ELEMENTS = 2_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    """Everything about one question except its rewards and aggregates."""
+
+    var: Variable
+    options: tuple[str, ...]
+    types: tuple[str, ...]
+    opt_idx: IntArray
+    type_idx: IntArray
+    counts: FloatArray
+    type_weights: FloatArray
+    shares: FloatArray
+    n_kept: int
+    n_per_option: IntArray
+    n_per_type: IntArray
+    sampling: FloatArray
+    unchosen: tuple[str, ...]
+
+
+def _cell_counts(
+    survey: Survey, var: Variable, coding: _TypeCoding, keep_refused: bool
+) -> tuple[FloatArray, IntArray]:
+    """Weighted and unweighted counts per (type cell, code) of the kept respondents."""
+    n_codes = var.n_codes
+    allowed = var.allowed(keep_refused)
+    n_cells = len(coding.labels)
+    if var.answers is None:
+        assert var.counts is not None
+        mask = np.outer(np.asarray(coding.kept, dtype=bool), allowed[:-1])
+        wcounts = np.where(mask, var.counts, 0.0)
+        return wcounts, np.rint(wcounts).astype(np.int64)
+    assert coding.index is not None
+    a = var.answers.astype(np.intp)
+    keep = allowed[a] & (coding.index >= 0)
+    cell = np.where(keep, coding.index * n_codes + a, n_cells * n_codes)
+    size = n_cells * n_codes + 1
+    ncounts = np.asarray(
+        np.bincount(cell, minlength=size)[:-1].reshape(n_cells, n_codes), dtype=np.int64
+    )
+    if survey.weights is None:
+        return ncounts.astype(np.float64), ncounts
+    wcounts = np.asarray(
+        np.bincount(cell, weights=survey.weights, minlength=size)[:-1], dtype=np.float64
+    ).reshape(n_cells, n_codes)
+    return wcounts, ncounts
+
+
+def _answer_matrix(survey: Survey, variables: list[Variable]) -> tuple[IntArray, int]:
+    """Answers of ``variables`` stacked ``(n_questions, n)``, missing mapped to ``width - 1``."""
+    key = ("answer_matrix", tuple(v.name for v in variables))
+    hit = survey.cache.get(key)
+    if hit is not None:
+        return cast("tuple[IntArray, int]", hit)
+    width = max(v.n_codes for v in variables) + 1
+    mat = np.empty((len(variables), survey.n_rows), dtype=np.int64)
+    for k, v in enumerate(variables):
+        assert v.answers is not None
+        mat[k] = v.answers
+    mat[mat < 0] = width - 1
+    survey.cache.clear()
+    survey.cache[key] = (mat, width)
+    return mat, width
+
+
+def _all_cell_counts(
+    survey: Survey, variables: list[Variable], coding: _TypeCoding, keep_refused: bool
+) -> list[tuple[FloatArray, IntArray]]:
+    """:func:`_cell_counts` for many wave questions, a block of questions per ``np.bincount``.
+
+    Every answer is counted (type cell x code, with one extra row for dropped respondents and
+    one extra column for missing answers); codes that are not kept are zeroed afterwards.
+    """
+    assert coding.index is not None
+    n_cells = len(coding.labels)
+    n = survey.n_rows
+    out: list[tuple[FloatArray, IntArray]] = []
+    block = max(1, _BLOCK_ELEMENTS // max(n, 1))
+    rows = np.where(coding.index >= 0, coding.index, n_cells)
+    for start in range(0, len(variables), block):
+        chunk = variables[start : start + block]
+        answers, width = _answer_matrix(survey, chunk)
+        size = (n_cells + 1) * width
+        cell = answers + (rows * width)[None, :]
+        cell += (np.arange(len(chunk), dtype=np.int64) * size)[:, None]
+        flat = cell.ravel()
+        ncounts = np.asarray(
+            np.bincount(flat, minlength=len(chunk) * size), dtype=np.int64
+        ).reshape(len(chunk), n_cells + 1, width)
+        wcounts: FloatArray
+        if survey.weights is None:
+            wcounts = ncounts.astype(np.float64)
+        else:
+            wflat = np.broadcast_to(survey.weights, (len(chunk), n)).ravel()
+            wcounts = np.asarray(
+                np.bincount(flat, weights=wflat, minlength=len(chunk) * size), dtype=np.float64
+            ).reshape(len(chunk), n_cells + 1, width)
+        for k, v in enumerate(chunk):
+            dropped = ~v.allowed(keep_refused)[:-1]
+            nc = ncounts[k, :n_cells, : v.n_codes].copy()
+            wc = wcounts[k, :n_cells, : v.n_codes].copy()
+            nc[:, dropped] = 0
+            wc[:, dropped] = 0.0
+            out.append((wc, nc))
+    return out
+
+
+def _distinct(labels: list[str], codes: list[str]) -> tuple[str, ...]:
+    if len(set(labels)) == len(labels):
+        return tuple(labels)
+    return tuple(
+        f"{lab} [{c}]" if labels.count(lab) > 1 else lab
+        for lab, c in zip(labels, codes, strict=True)
+    )
+
+
+def _prepare(
+    survey: Survey,
+    var: Variable,
+    coding: _TypeCoding,
+    wcounts: FloatArray,
+    ncounts: IntArray,
+    keep_refused: bool,
+    sampling: SamplingArg,
+) -> _Prepared:
+    allowed = var.allowed(keep_refused)
+    observed = (ncounts.sum(axis=0) > 0) if var.answers is not None else (wcounts.sum(axis=0) > 0)
+    opt_idx = np.flatnonzero(observed)
+    type_idx = np.flatnonzero(wcounts[:, opt_idx].sum(axis=1) > 0)
+    unchosen = tuple(var.labels[i] for i in range(var.n_codes) if allowed[i] and not observed[i])
+    options = _distinct([var.labels[i] for i in opt_idx], [f"{var.codes[i]:g}" for i in opt_idx])
+    n_kept = int(ncounts.sum())
+    if len(opt_idx) < 2:
+        got = f"only {options[0]!r}" if options else "none"
+        raise ValueError(
+            f"Question {var.name!r} of {survey.source!r} has fewer than two options after filtering "
+            f"({got}; {n_kept} respondents kept)."
+        )
+    types = _distinct([coding.labels[i] for i in type_idx], [str(i) for i in type_idx])
+    counts = wcounts[type_idx][:, opt_idx]
+    row = counts.sum(axis=1)  # p(u) and shares as socialpref.shares_from_counts
+    sub_n = ncounts[type_idx][:, opt_idx]
+    return _Prepared(
+        var=var,
+        options=options,
+        types=types,
+        opt_idx=opt_idx,
+        type_idx=type_idx,
+        counts=counts,
+        type_weights=row / row.sum(),
+        shares=counts / row[:, None],
+        n_kept=n_kept,
+        n_per_option=sub_n.sum(axis=0).astype(np.int64),
+        n_per_type=sub_n.sum(axis=1).astype(np.int64),
+        sampling=_sampling_vector(sampling, options),
+        unchosen=unchosen,
+    )
