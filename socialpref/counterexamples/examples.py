@@ -9,6 +9,8 @@ DPO policy (Eq. 18, Prop. 4.2) with the core.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.optimize import brentq
 
@@ -74,24 +76,34 @@ def sampling_sensitivity(d3_before: float = 0.02, d3_after: float = 0.04) -> Cou
     )
 
 
-def _verify_sampling_sensitivity(ce: Counterexample) -> Verification:
+def _verify_y1_y2_flip(
+    ce: Counterexample,
+    winner_before: int,
+    gap: Callable[[float], float],
+    bounds: tuple[float, float],
+    flip_name: str,
+    xtol: float,
+) -> Verification:
+    """Checks shared by the two Section 4.3 sensitivity examples.
+
+    Before the change NBC and the DPO limit (Prop. 4.2) prefer option ``winner_before`` (0 for
+    ``y1``, 1 for ``y2``) and after it the other one, while ``pi*`` prefers ``y2`` throughout.
+    ``gap(t) = NBC_t(y1) - NBC_t(y2)`` locates the flip inside ``bounds`` (NaN when it does not
+    change sign there).
+    """
     before, after = ce.scenarios
-    pop = ce.population
+    win, lose = winner_before, 1 - winner_before
+    name = ("y1", "y2")
     n_b, n_a = before.nbc(), after.nbc()
     dpo_b, dpo_a = _dpo(before), _dpo(after)
-    pi = _pi_star(pop)
-    d3_b, d3_a = float(before.sampling[2]), float(after.sampling[2])
-
-    def gap(d3: float) -> float:
-        v = nbc(pop.rewards, pop.type_weights, _d3_sampling(d3))
-        return float(v[0] - v[1])
-
-    flip = brentq(gap, d3_b, d3_a, xtol=1e-14) if gap(d3_b) * gap(d3_a) < 0 else float("nan")
+    pi = _pi_star(ce.population)
+    lo, hi = bounds
+    flip = brentq(gap, lo, hi, xtol=xtol) if gap(lo) * gap(hi) < 0 else float("nan")
     checks = {
-        "NBC prefers y2 before": n_b[1] > n_b[0],
-        "NBC prefers y1 after": n_a[0] > n_a[1],
-        "DPO limit orders y1, y2 as NBC (Prop. 4.2)": (dpo_b[1] > dpo_b[0])
-        and (dpo_a[0] > dpo_a[1]),
+        f"NBC prefers {name[win]} before": n_b[win] > n_b[lose],
+        f"NBC prefers {name[lose]} after": n_a[lose] > n_a[win],
+        "DPO limit orders y1, y2 as NBC (Prop. 4.2)": (dpo_b[win] > dpo_b[lose])
+        and (dpo_a[lose] > dpo_a[win]),
         "pi* prefers y2": pi[1] > pi[0],
     }
     numbers = {
@@ -100,9 +112,21 @@ def _verify_sampling_sensitivity(ce: Counterexample) -> Verification:
         "dpo_policy_before": dpo_b,
         "dpo_policy_after": dpo_a,
         "optimal_policy": pi,
-        "d3_at_flip": flip,
+        flip_name: flip,
     }
     return Verification.from_checks(checks, numbers, before)
+
+
+def _verify_sampling_sensitivity(ce: Counterexample) -> Verification:
+    pop = ce.population
+    before, after = ce.scenarios
+
+    def gap(d3: float) -> float:
+        v = nbc(pop.rewards, pop.type_weights, _d3_sampling(d3))
+        return float(v[0] - v[1])
+
+    bounds = (float(before.sampling[2]), float(after.sampling[2]))
+    return _verify_y1_y2_flip(ce, 1, gap, bounds, "d3_at_flip", xtol=1e-14)
 
 
 def temperature(t_before: float = 1.0, t_after: float = 2.0) -> Counterexample:
@@ -139,34 +163,14 @@ def temperature(t_before: float = 1.0, t_after: float = 2.0) -> Counterexample:
 
 
 def _verify_temperature(ce: Counterexample) -> Verification:
-    before, after = ce.scenarios
     pop = ce.population
-    n_b, n_a = before.nbc(), after.nbc()
-    dpo_b, dpo_a = _dpo(before), _dpo(after)
-    pi = _pi_star(pop)
-    t_b, t_a = (float(ce.parameters[k]) for k in ("t_before", "t_after"))
 
     def gap(t: float) -> float:
         v = nbc(pop.rewards, pop.type_weights, None, BradleyTerry(t))
         return float(v[0] - v[1])
 
-    flip = brentq(gap, t_b, t_a, xtol=1e-12) if gap(t_b) * gap(t_a) < 0 else float("nan")
-    checks = {
-        "NBC prefers y1 before": n_b[0] > n_b[1],
-        "NBC prefers y2 after": n_a[1] > n_a[0],
-        "DPO limit orders y1, y2 as NBC (Prop. 4.2)": (dpo_b[0] > dpo_b[1])
-        and (dpo_a[1] > dpo_a[0]),
-        "pi* prefers y2": pi[1] > pi[0],
-    }
-    numbers = {
-        "nbc_before": n_b,
-        "nbc_after": n_a,
-        "dpo_policy_before": dpo_b,
-        "dpo_policy_after": dpo_a,
-        "optimal_policy": pi,
-        "temperature_at_flip": flip,
-    }
-    return Verification.from_checks(checks, numbers, before)
+    bounds = (float(ce.parameters["t_before"]), float(ce.parameters["t_after"]))
+    return _verify_y1_y2_flip(ce, 0, gap, bounds, "temperature_at_flip", xtol=1e-12)
 
 
 def mediocrity() -> Counterexample:

@@ -229,6 +229,8 @@ class CausalLMScorer(nn.Module):
         try:
             base.get_decoder()
         except (AttributeError, NotImplementedError):
+            # a capability probe, not an error: models without a separable decoder take the
+            # plain full-logits path (still with chunked logsumexp), see ``forward``
             return False
         return (
             isinstance(head, nn.Linear)
