@@ -2,25 +2,30 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Every install is constrained to the locked versions, so that a new release of a dependency
+# cannot change the results or break the checks. `make lock` refreshes the file.
+LOCK := requirements/dev.lock
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test test-all lint typecheck bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Core install: the survey tools, sensitivity, counterexamples and reports (no torch).
-$(VENV)/.installed-core: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed-core: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e .
 	touch $@
 
 # Everything, for the tests: torch is pinned to the CPU build (an unpinned torch pulls CUDA).
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet "torch==2.13.0" -e ".[dev,train,llm]"
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) "torch==2.13.0" -e ".[dev,train,llm]"
 	touch $@ $(VENV)/.installed-core
 
+# The demo report is reproducible byte for byte: its date is the time of the last commit that
+# changed the demo wave (SOURCE_DATE_EPOCH), not the time of the run.
 demo: $(VENV)/.installed-core
-	$(BIN)/socialpref demo
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct -- data/demo 2>/dev/null) $(BIN)/socialpref demo
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -29,11 +34,27 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# The fast tier (CI): everything but the tests marked slow.
 test: lint typecheck
+	$(BIN)/pytest -m "not slow" --cov --cov-report=term:skip-covered -q
+
+# Both tiers.
+test-all: lint typecheck
 	$(BIN)/pytest --cov --cov-report=term:skip-covered -q
 
 bench: $(VENV)/.installed-dev
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Re-resolve every dependency in a throw-away venv and write the lock file.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet "torch==2.13.0" -e ".[dev,train,llm]"
+	{ echo "# Locked versions for every install of the Makefile (Python 3.11, Linux x86_64)."; \
+	  echo "# Refresh with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable | sed 's/+cpu$$//'; } > $(LOCK)
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis

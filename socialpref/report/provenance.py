@@ -8,6 +8,7 @@ same provenance block except its ``Date`` line.
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,6 +138,18 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _source_date() -> datetime | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(
+            f"SOURCE_DATE_EPOCH must be an integer number of seconds since 1970; got {value!r}."
+        ) from None
+
+
 def collect_provenance(
     inputs: Sequence[InputFile],
     command: str,
@@ -144,10 +157,15 @@ def collect_provenance(
     seed: int | None = None,
     date: datetime | None = None,
 ) -> Provenance:
-    """Gather the provenance of a run (version, Python, UTC date to the second)."""
+    """Gather the provenance of a run (version, Python, UTC date to the second).
+
+    The date is ``date`` when given, else ``SOURCE_DATE_EPOCH`` (seconds since the epoch, the
+    reproducible-builds convention) when that environment variable is set, else now.
+    """
     import socialpref
 
-    when = (date or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    when = (date or _source_date() or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    when = when.replace(microsecond=0)
     return Provenance(
         version=socialpref.__version__,
         command=command,

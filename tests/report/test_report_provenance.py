@@ -52,3 +52,15 @@ def test_markdown_has_everything_and_one_date_line(tmp_path):
     ]
     assert len(diff) == 1 and diff[0][0].startswith(f"| {DATE_LABEL} |")
     assert prov.to_dict()["inputs"][0]["sha256"] == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_source_date_epoch_fixes_the_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert collect_provenance([], "socialpref demo").date == "2023-11-14T22:13:20Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH"):
+        collect_provenance([], "socialpref demo")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    date = datetime.fromisoformat(collect_provenance([], "x").date.replace("Z", "+00:00"))
+    assert before <= date <= datetime.now(timezone.utc)
