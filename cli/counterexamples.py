@@ -20,7 +20,8 @@ from socialpref.population import Population
 from socialpref_cli.common import console, fail, run_library, write_json
 
 app = typer.Typer(
-    help="The paper's counterexamples (NBC vs average reward), verified with the core; search for new ones.",
+    help="The paper's counterexamples (NBC vs average reward) and examples with the maximal lottery "
+    "and Condorcet winner, verified with the core; search for new ones.",
     no_args_is_help=True,
 )
 
@@ -84,7 +85,11 @@ def show_command(
     console.print(f"[bold]{ce.name}[/] ({ce.reference})\n{ce.claim}", highlight=False)
     for s in ce.scenarios:
         title = f"{s.label}: D = {_fmt(s.sampling.tolist())}, model {s.model.name}"
-        rows = {"NBC": s.nbc(), "average": s.average_reward()}
+        rows = {
+            "NBC": s.nbc(),
+            "average": s.average_reward(),
+            "max. lottery": s.maximal_lottery().probabilities,
+        }
         console.print(f"\n[bold]{title}[/]", highlight=False)
         console.print(_population_table(s.population, "", rows))
     checks = Table(title="Checks", title_justify="left")
@@ -104,9 +109,13 @@ def show_command(
 @app.command("search")
 def search_command(
     kind: str = typer.Argument(..., help=f"One of: {', '.join(SEARCH_KINDS)}."),
-    types: int = typer.Option(2, "--types", help="Number of user types."),
+    types: int | None = typer.Option(
+        None, "--types", help="Number of user types (default 2; 3 for lottery-mixes)."
+    ),
     options: int = typer.Option(
-        3, "--options", help="Number of options (iia: the last is the added one)."
+        3,
+        "--options",
+        help="Number of options (iia: the last is the added one; >= 3 for iia, condorcet-rejected, lottery-mixes).",
     ),
     seed: int = typer.Option(
         0, "--seed", help="Random seed; the same seed gives the same instance."

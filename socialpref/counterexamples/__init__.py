@@ -1,4 +1,4 @@
-"""Catalogue of the paper's counterexamples, and a search for new ones.
+"""Catalogue of the paper's counterexamples (and a few beyond it), and a search for new ones.
 
 Named generators return a frozen :class:`Counterexample` whose ``verify()`` recomputes the
 claim with the core; :func:`search` finds new populations of a requested kind.
@@ -18,6 +18,11 @@ from socialpref.counterexamples.catalogue import (
     counterexample_names,
     get_counterexample,
 )
+from socialpref.counterexamples.condorcet import (
+    average_picks_condorcet_loser,
+    maximal_lottery_mixes,
+    nbc_rejects_condorcet_winner,
+)
 from socialpref.counterexamples.examples import (
     iia_violation,
     mediocrity,
@@ -25,6 +30,7 @@ from socialpref.counterexamples.examples import (
     temperature,
     tyranny_of_majority,
 )
+from socialpref.counterexamples.kinds import KINDS, SearchKind, search_kind
 from socialpref.counterexamples.propositions import (
     bt_fit,
     consistency_vs_efficiency,
@@ -39,13 +45,16 @@ from socialpref.counterexamples.searching import SEARCH_KINDS, SearchResult, sea
 
 __all__ = [
     "CATALOGUE",
+    "KINDS",
     "SEARCH_KINDS",
     "SUMMARIES",
     "Counterexample",
     "Scenario",
+    "SearchKind",
     "SearchResult",
     "Verification",
     "all_counterexamples",
+    "average_picks_condorcet_loser",
     "bt_fit",
     "consistency_vs_efficiency",
     "counterexample_names",
@@ -53,11 +62,14 @@ __all__ = [
     "get_counterexample",
     "iia_violation",
     "label_probabilities",
+    "maximal_lottery_mixes",
     "mediocrity",
     "mixture_not_bt",
+    "nbc_rejects_condorcet_winner",
     "non_identifiable",
     "sampling_sensitivity",
     "search",
+    "search_kind",
     "tau_mixture",
     "tau_rewards",
     "temperature",

@@ -18,6 +18,7 @@ from socialpref._typing import ArrayLike, FloatArray
 from socialpref.aggregate import average_reward, nbc
 from socialpref.population import Population, as_sampling
 from socialpref.preference import PreferenceModel, get_model
+from socialpref.targets import MaximalLottery, maximal_lottery
 
 
 def _jsonable(value: Any) -> Any:
@@ -84,6 +85,11 @@ class Scenario:
         p = self.population
         return average_reward(p.rewards, p.type_weights)
 
+    def maximal_lottery(self) -> MaximalLottery:
+        """The maximal lottery of the population under the model (Fishburn 1984); independent of D."""
+        p = self.population
+        return maximal_lottery(p.rewards, p.type_weights, model=self.model)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
@@ -92,6 +98,7 @@ class Scenario:
             "model": self.model.name,
             "nbc": self.nbc().tolist(),
             "average_reward": self.average_reward().tolist(),
+            "maximal_lottery": self.maximal_lottery().probabilities.tolist(),
         }
 
 

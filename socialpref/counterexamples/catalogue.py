@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from socialpref.counterexamples.base import Counterexample
+from socialpref.counterexamples.condorcet import (
+    average_picks_condorcet_loser,
+    maximal_lottery_mixes,
+    nbc_rejects_condorcet_winner,
+)
 from socialpref.counterexamples.examples import (
     iia_violation,
     mediocrity,
@@ -28,6 +33,9 @@ CATALOGUE: dict[str, Callable[[], Counterexample]] = {
     "mixture-not-bt": mixture_not_bt,
     "non-identifiable": non_identifiable,
     "consistency-vs-efficiency": consistency_vs_efficiency,
+    "nbc-rejects-condorcet-winner": nbc_rejects_condorcet_winner,
+    "average-picks-condorcet-loser": average_picks_condorcet_loser,
+    "maximal-lottery-mixes": maximal_lottery_mixes,
 }
 
 #: One line per counterexample (for tables and the README).
@@ -40,11 +48,14 @@ SUMMARIES: dict[str, str] = {
     "mixture-not-bt": "A two-type BT mixture with unequal cyclic products: no single BT fits (residual > 0).",
     "non-identifiable": "Identical pairwise matrices, different average-reward rankings (Prop. 5.1).",
     "consistency-vs-efficiency": "A consistent loss keeps only unanimous labels: prod z + prod(1 - z) of the data.",
+    "nbc-rejects-condorcet-winner": "y1 beats every option by majority (max. lottery = y1); NBC puts y2 first.",
+    "average-picks-condorcet-loser": "The average reward puts first the option every other beats by majority.",
+    "maximal-lottery-mixes": "A Condorcet cycle: the maximal lottery mixes (0.59, 0.13, 0.28); NBC, average pick y2.",
 }
 
 
 def counterexample_names() -> tuple[str, ...]:
-    """Names of the catalogue, in the paper's order.
+    """Names of the catalogue, in the paper's order, then the examples beyond the paper.
 
     >>> counterexample_names()[:3]
     ('sampling-sensitivity', 'temperature', 'mediocrity')

@@ -5,30 +5,16 @@ from a softmax), then local optimisation of a *margin* with scipy's bounded Neld
 shrink toward small, round instances (per-type shifts to a minimum of 0, rewards rounded to
 integers or halves of a small maximum, equal or round type weights) while the property holds.
 
-Kinds (NBC under uniform ``D`` unless stated, Eq. 13; average reward Eq. 9):
+The kinds are registered in :mod:`socialpref.counterexamples.kinds`, one function each
+(:data:`~socialpref.counterexamples.kinds.KINDS`); :data:`SEARCH_KINDS` lists their names.
 
-``top-disagreement``
-    NBC's top option differs from the average reward's top option.
-``rank-reversal``
-    Some pair is ordered one way by the average reward and the other way by NBC.
-``sampling-flip``
-    A sampling distribution within total variation ``tv`` of uniform flips some pair of NBC
-    (:func:`socialpref.sensitivity.min_tv_flip`, Appendix D).
-``temperature-flip``
-    Some pair of NBC is ordered differently under BT temperatures ``temperatures[0]`` and
-    ``temperatures[1]`` (Section 4.3).
-``iia``
-    Adding the last option, which is no type's favourite, flips NBC's order of two of the
-    others (Appendix A).
-
-Each margin is positive exactly when the property holds strictly; NBC differences are multiplied
-by :data:`NBC_SCALE` so that they weigh like reward differences in the optimisation. A result
-counts as found when its margin exceeds :data:`MARGIN_TOL`.
+Each margin is positive exactly when the property holds strictly. A result counts as found when
+its margin exceeds :data:`MARGIN_TOL`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,31 +25,19 @@ from scipy.special import softmax
 from socialpref._typing import FloatArray, RngLike
 from socialpref.aggregate import average_reward, nbc
 from socialpref.counterexamples.base import _jsonable
+from socialpref.counterexamples.kinds import KINDS, KindSettings, Margin
 from socialpref.population import Population
-from socialpref.preference import BradleyTerry, PreferenceModel, get_model
+from socialpref.preference import PreferenceModel, get_model
 
-#: The kinds :func:`search` accepts.
-SEARCH_KINDS: tuple[str, ...] = (
-    "top-disagreement",
-    "rank-reversal",
-    "sampling-flip",
-    "temperature-flip",
-    "iia",
-)
+#: The kinds :func:`search` accepts, in the order of registration.
+SEARCH_KINDS: tuple[str, ...] = tuple(KINDS)
 #: A property holds when its margin is above this (guards against floating-point ties).
 MARGIN_TOL = 1e-9
-#: NBC differences are multiplied by this in the margins.
-NBC_SCALE = 10.0
 #: Bound on the type-weight logits in the optimisation.
 LOGIT_BOUND = 3.0
 
-CLAIMS: Mapping[str, str] = {
-    "top-disagreement": "NBC's top option (uniform D) differs from the average reward's top option.",
-    "rank-reversal": "The average reward and NBC (uniform D) order some pair of options oppositely.",
-    "sampling-flip": "A sampling distribution D within TV {tv:g} of uniform flips NBC's order of a pair.",
-    "temperature-flip": "BT temperatures {t0:g} and {t1:g} order some pair of options differently under NBC.",
-    "iia": "Adding the last option (no type's favourite) flips NBC's order of two other options.",
-}
+#: The claim of each kind (format fields ``tv``, ``t0``, ``t1``).
+CLAIMS: Mapping[str, str] = {name: kind.claim for name, kind in KINDS.items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,175 +124,6 @@ class SearchResult:
         return out
 
 
-# ------------------------------------------------------------------------------ margins
-
-Margin = Callable[[FloatArray, FloatArray], float]
-Certify = Callable[[FloatArray, FloatArray], dict[str, Any]]
-
-
-def _lead(values: FloatArray) -> FloatArray:
-    """``values[a] - max_{k != a} values[k]`` for every ``a``."""
-    n = values.shape[0]
-    out = np.empty(n)
-    for a in range(n):
-        out[a] = values[a] - np.max(np.delete(values, a))
-    return out
-
-
-def _best_pair(m: FloatArray) -> tuple[int, int, float]:
-    """Argmax of a square matrix off its diagonal."""
-    m = m.copy()
-    np.fill_diagonal(m, -np.inf)
-    i, j = np.unravel_index(int(np.argmax(m)), m.shape)
-    return int(i), int(j), float(m[i, j])
-
-
-def _reversal_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
-    """``M[i, j] = min(a[i] - a[j], b[j] - b[i])``: positive when ``a`` puts ``i`` above ``j``
-    and ``b`` puts ``j`` above ``i``."""
-    return np.minimum(a[:, None] - a[None, :], b[None, :] - b[:, None])
-
-
-def _kind_functions(
-    kind: str, model: PreferenceModel, tv: float, temperatures: tuple[float, float]
-) -> tuple[Margin, Certify]:
-    if kind == "top-disagreement":
-
-        def margin(r: FloatArray, w: FloatArray) -> float:
-            avg, nb = average_reward(r, w), nbc(r, w, None, model)
-            m = np.minimum(_lead(avg)[:, None], NBC_SCALE * _lead(nb)[None, :])
-            return _best_pair(m)[2]
-
-        def certify(r: FloatArray, w: FloatArray) -> dict[str, Any]:
-            avg, nb = average_reward(r, w), nbc(r, w, None, model)
-            a, b, m = _best_pair(np.minimum(_lead(avg)[:, None], NBC_SCALE * _lead(nb)[None, :]))
-            return {
-                "average_top": a,
-                "nbc_top": b,
-                "average_lead": float(_lead(avg)[a]),
-                "nbc_lead": float(_lead(nb)[b]),
-                "nbc": nb,
-                "average_reward": avg,
-                "margin": m,
-            }
-
-        return margin, certify
-
-    if kind == "rank-reversal":
-
-        def margin(r: FloatArray, w: FloatArray) -> float:
-            avg, nb = average_reward(r, w), nbc(r, w, None, model)
-            return _best_pair(_reversal_matrix(avg, NBC_SCALE * nb))[2]
-
-        def certify(r: FloatArray, w: FloatArray) -> dict[str, Any]:
-            avg, nb = average_reward(r, w), nbc(r, w, None, model)
-            i, j, m = _best_pair(_reversal_matrix(avg, NBC_SCALE * nb))
-            return {
-                "average_prefers": i,
-                "nbc_prefers": j,
-                "nbc": nb,
-                "average_reward": avg,
-                "margin": m,
-            }
-
-        return margin, certify
-
-    if kind == "temperature-flip":
-        m0, m1 = BradleyTerry(temperatures[0]), BradleyTerry(temperatures[1])
-
-        def margin(r: FloatArray, w: FloatArray) -> float:
-            n0, n1 = nbc(r, w, None, m0), nbc(r, w, None, m1)
-            return _best_pair(_reversal_matrix(NBC_SCALE * n0, NBC_SCALE * n1))[2]
-
-        def certify(r: FloatArray, w: FloatArray) -> dict[str, Any]:
-            n0, n1 = nbc(r, w, None, m0), nbc(r, w, None, m1)
-            i, j, m = _best_pair(_reversal_matrix(NBC_SCALE * n0, NBC_SCALE * n1))
-            return {
-                "temperatures": list(temperatures),
-                "prefers_at_first": i,
-                "prefers_at_second": j,
-                "nbc_first": n0,
-                "nbc_second": n1,
-                "average_reward": average_reward(r, w),
-                "margin": m,
-            }
-
-        return margin, certify
-
-    if kind == "iia":
-
-        def parts(r: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, float]:
-            sub, full = nbc(r[:, :-1], w, None, model), nbc(r, w, None, model)[:-1]
-            irrelevant = float(np.min(r[:, :-1].max(axis=1) - r[:, -1]))
-            return sub, full, irrelevant
-
-        def margin(r: FloatArray, w: FloatArray) -> float:
-            sub, full, irrelevant = parts(r, w)
-            return min(
-                _best_pair(_reversal_matrix(NBC_SCALE * sub, NBC_SCALE * full))[2], irrelevant
-            )
-
-        def certify(r: FloatArray, w: FloatArray) -> dict[str, Any]:
-            sub, full, irrelevant = parts(r, w)
-            i, j, m = _best_pair(_reversal_matrix(NBC_SCALE * sub, NBC_SCALE * full))
-            return {
-                "added_option": r.shape[1] - 1,
-                "prefers_without": i,
-                "prefers_with": j,
-                "nbc_without": sub,
-                "nbc_with": nbc(r, w, None, model),
-                "irrelevance_margin": irrelevant,
-                "average_reward": average_reward(r, w),
-                "margin": min(m, irrelevant),
-            }
-
-        return margin, certify
-
-    if kind == "sampling-flip":
-        from socialpref.sensitivity import min_tv_flip
-
-        def flips(r: FloatArray, w: FloatArray) -> tuple[float, Any]:
-            nb = nbc(r, w, None, model)
-            best: tuple[float, Any] = (np.inf, None)
-            n = r.shape[1]
-            for i in range(n):
-                for j in range(n):
-                    if i != j and nb[i] > nb[j]:
-                        res = min_tv_flip(r, w, i, j, model=model)
-                        if res.tv is not None and res.tv < best[0]:
-                            best = (float(res.tv), res)
-            return best
-
-        def margin(r: FloatArray, w: FloatArray) -> float:
-            t, _ = flips(r, w)
-            return tv - t if np.isfinite(t) else -1.0
-
-        def certify(r: FloatArray, w: FloatArray) -> dict[str, Any]:
-            t, res = flips(r, w)
-            out: dict[str, Any] = {
-                "tv_bound": tv,
-                "nbc": nbc(r, w, None, model),
-                "average_reward": average_reward(r, w),
-            }
-            if res is None:
-                return {**out, "tv": None, "margin": -1.0}
-            q = res.distribution
-            return {
-                **out,
-                "pair": list(res.pair),
-                "tv": t,
-                "distribution": q,
-                "nbc_flipped": nbc(r, w, q, model),
-                "margin": tv - t,
-            }
-
-        return margin, certify
-
-    raise ValueError(
-        f"The 'kind' parameter must be one of {', '.join(SEARCH_KINDS)}. Got {kind!r} instead."
-    )
-
-
 # ------------------------------------------------------------------------------ search
 
 
@@ -374,7 +179,7 @@ def _check_int(value: Any, name: str, low: int) -> int:
 
 def search(
     kind: str,
-    n_types: int = 2,
+    n_types: int | None = None,
     n_options: int = 3,
     seed: RngLike = 0,
     budget: int = 2000,
@@ -388,17 +193,21 @@ def search(
 
     Parameters
     ----------
-    kind : {"top-disagreement", "rank-reversal", "sampling-flip", "temperature-flip", "iia"}
-    n_types, n_options : int
-        Size of the population (``iia`` needs ``n_options >= 3``; the last option is the
-        added one).
+    kind : str
+        One of :data:`SEARCH_KINDS` (see :mod:`socialpref.counterexamples.kinds`).
+    n_types : int, optional
+        Number of user types (default: the kind's ``default_types``, 2 for every kind but
+        ``lottery-mixes``, which uses 3).
+    n_options : int
+        Number of options (``iia``, ``condorcet-rejected`` and ``lottery-mixes`` need
+        ``n_options >= 3``; for ``iia`` the last option is the added one).
     seed : int, Generator or None
         Randomness of the search; the same integer seed gives the same instance.
     budget : int
         Maximum margin evaluations: half for random draws, the rest for Nelder-Mead.
     model : PreferenceModel, str or None
-        Preference model of NBC (default BT). Not allowed for ``temperature-flip``, which
-        compares ``BradleyTerry(t)`` for ``t`` in ``temperatures``.
+        Preference model of NBC and the pairwise matrix (default BT). Not allowed for
+        ``temperature-flip``, which compares ``BradleyTerry(t)`` for ``t`` in ``temperatures``.
     tv : float
         For ``sampling-flip``: the largest total variation from uniform allowed.
     temperatures : pair of float
@@ -415,12 +224,13 @@ def search(
     >>> res.found
     True
     """
-    if kind not in SEARCH_KINDS:
+    if kind not in KINDS:
         raise ValueError(
             f"The 'kind' parameter must be one of {', '.join(SEARCH_KINDS)}. Got {kind!r} instead."
         )
-    n_types = _check_int(n_types, "n_types", 1)
-    n_options = _check_int(n_options, "n_options", 3 if kind == "iia" else 2)
+    spec = KINDS[kind]
+    n_types = _check_int(spec.default_types if n_types is None else n_types, "n_types", 1)
+    n_options = _check_int(n_options, "n_options", spec.min_options)
     budget = _check_int(budget, "budget", 1)
     if not (np.isfinite(tv) and 0 < tv < 1):
         raise ValueError(f"The 'tv' parameter of search must be in (0, 1). Got {tv!r} instead.")
@@ -433,13 +243,14 @@ def search(
         raise ValueError(
             f"The 'max_reward' parameter of search must be a number >= 1. Got {max_reward!r} instead."
         )
-    if kind == "temperature-flip" and model is not None:
+    if spec.fixed_model is not None and model is not None:
         raise ValueError(
-            "The 'model' parameter of search must be None for kind 'temperature-flip' "
-            f"(it compares BT temperatures {temps}). Got {model!r} instead."
+            f"The 'model' parameter of search must be None for kind {kind!r} "
+            f"(it sets its own preference model). Got {model!r} instead."
         )
-    sigma = BradleyTerry(temps[0]) if kind == "temperature-flip" else get_model(model)
-    margin_fn, certify = _kind_functions(kind, sigma, tv, (temps[0], temps[1]))
+    pair = (temps[0], temps[1])
+    sigma = get_model(model) if spec.fixed_model is None else spec.fixed_model(pair)
+    margin_fn, certify = spec.build(KindSettings(model=sigma, tv=tv, temperatures=pair))
     seed_value = int(seed) if isinstance(seed, (int, np.integer)) else None
     rng = np.random.default_rng(seed)
     n_r = n_types * n_options

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linprog, minimize
 from scipy.special import logsumexp, softmax
 
 from socialpref._typing import ArrayLike, FloatArray
@@ -101,6 +100,8 @@ class MaximalLottery:
 def _lp(
     c: FloatArray, a_ub: FloatArray, b_ub: FloatArray, a_eq: Any, b_eq: Any, bounds: Any
 ) -> FloatArray:
+    from scipy.optimize import linprog  # imported here: scipy.optimize is slow to import
+
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ds")
     if res.status != 0 or res.x is None:
         raise SolverError(f"The maximal-lottery linear program failed: {res.message}")
@@ -151,6 +152,8 @@ def _essential_set(m: FloatArray) -> np.ndarray[Any, np.dtype[np.intp]]:
 
 def _max_entropy(m: FloatArray) -> FloatArray:
     """The maximal lottery of maximum entropy (the optimal set is not a single point)."""
+    from scipy.optimize import minimize
+
     n = m.shape[0]
     ess = _essential_set(m)
     rows = m[ess]  # p_E proportional to exp(rows @ lam)

@@ -28,6 +28,17 @@ def _short(arr: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def _float_array(pairwise: Any, owner: str) -> FloatArray:
+    """A float64 copy of ``pairwise``, or a ParameterError naming the caller."""
+    try:
+        return np.array(pairwise, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"The 'pairwise' parameter of {owner} must be a numeric array. "
+            f"Got {_short(pairwise)} instead."
+        ) from None
+
+
 def pairwise_stack(
     pairwise: ArrayLike, n_options: ArrayLike | None = None, *, owner: str
 ) -> tuple[FloatArray, IntArray]:
@@ -57,13 +68,7 @@ def pairwise_stack(
         Wrong shape, counts out of ``[1, n]``, or an active block that is not finite, leaves
         ``[0, 1]`` or has ``P[i, j] + P[j, i] != 1`` (beyond ``COMPLEMENT_ATOL``).
     """
-    try:
-        p = np.array(pairwise, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"The 'pairwise' parameter of {owner} must be a numeric array. "
-            f"Got {_short(pairwise)} instead."
-        ) from None
+    p = _float_array(pairwise, owner)
     if p.ndim != 3 or p.shape[1] != p.shape[2] or p.shape[1] < 1:
         raise ParameterError(
             f"The 'pairwise' parameter of {owner} must be a stack of square matrices, shape "
@@ -133,13 +138,7 @@ def resolve_pairwise(
             f"The 'model' parameter of {owner} applies to rewards only; a pairwise matrix "
             f"already includes its model. Got model={model!r} with a pairwise matrix."
         )
-    try:
-        p = np.asarray(pairwise, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"The 'pairwise' parameter of {owner} must be a numeric array. "
-            f"Got {_short(pairwise)} instead."
-        ) from None
+    p = _float_array(pairwise, owner)
     if p.ndim != 2:
         raise ParameterError(
             f"The 'pairwise' parameter of {owner} must be a square pairwise matrix (or rewards "

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from socialpref import average_reward, nbc, optimal_policy, pairwise_matrix
 from socialpref.counterexamples import (
     CATALOGUE,
+    condorcet,
+    kinds,
     SUMMARIES,
     Counterexample,
     all_counterexamples,
@@ -125,6 +127,9 @@ def test_catalogue_names_summaries_and_errors() -> None:
         "mixture-not-bt",
         "non-identifiable",
         "consistency-vs-efficiency",
+        "nbc-rejects-condorcet-winner",
+        "average-picks-condorcet-loser",
+        "maximal-lottery-mixes",
     )
     assert set(SUMMARIES) == set(CATALOGUE)
     assert [c.name for c in all_counterexamples()] == list(CATALOGUE)
@@ -148,10 +153,10 @@ def test_counterexample_is_frozen() -> None:
 
 
 def test_doctests_of_the_package() -> None:
-    for module in (base, catalogue, examples, propositions):
+    for module in (base, catalogue, examples, propositions, condorcet, kinds):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__
-        assert result.attempted > 0 or module is base
+        assert result.attempted > 0 or module in (base, kinds)
 
 
 # ------------------------------------------------------------------------------ Section 4.3
@@ -369,3 +374,71 @@ def test_label_probabilities_sum_to_one(z: list[float]) -> None:
 def test_consistency_rejects_bad_z() -> None:
     with pytest.raises(ValueError, match="'z' parameter must be a vector of >= 2 probabilities"):
         consistency_vs_efficiency([0.5, 1.0])
+
+
+# ------------------------------------------------------------------------------ beyond the paper
+
+
+def pairwise_loops(rewards, weights) -> np.ndarray:
+    """Eq. (8) with explicit loops: P[i][j] = sum_u p(u) sigma(r(i; u) - r(j; u))."""
+    n = len(rewards[0])
+    return np.array(
+        [
+            [
+                sum(w * sigma(r[i] - r[j]) for r, w in zip(rewards, weights, strict=True))
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
+
+
+def test_nbc_rejects_condorcet_winner_numbers() -> None:
+    r, w = [[4, 2, 0], [0, 4, 2]], [0.6, 0.4]
+    p = pairwise_loops(r, w)
+    # y1 beats both others: the Condorcet winner, hence the maximal lottery's only support
+    assert p[0, 1] > 0.5 and p[0, 2] > 0.5
+    np.testing.assert_allclose([p[0, 1], p[0, 2]], [0.536, 0.637], atol=ATOL_2 / 5)
+    v = nbc_loops(r, w)
+    np.testing.assert_allclose(v, [0.5575, 0.6150, 0.3274], atol=ATOL_4)
+    assert int(np.argmax(v)) == 1 and int(np.argmax(avg_loops(r, w))) == 1
+    num = get_counterexample("nbc-rejects-condorcet-winner").verify().numbers
+    np.testing.assert_allclose(num["pairwise"], p, atol=ATOL_EXACT)
+    assert num["maximal_lottery"] == [1.0, 0.0, 0.0] and num["condorcet_winner"] == 0
+    assert int(np.argmax(num["nash_policy_beta_0.01"])) == 0
+    assert int(np.argmax(num["dpo_policy"])) == 1
+
+
+def test_average_picks_condorcet_loser_numbers() -> None:
+    r, w = [[10, 0, 0], [0, 2, 1]], [0.3, 0.7]
+    p = pairwise_loops(r, w)
+    assert p[1, 0] > 0.5 and p[2, 0] > 0.5  # y1 loses to both: the Condorcet loser
+    np.testing.assert_allclose([p[1, 0], p[2, 0]], [0.617, 0.512], atol=ATOL_2 / 5)
+    np.testing.assert_allclose(avg_loops(r, w), [3.0, 1.4, 0.7], atol=ATOL_EXACT)
+    v = nbc_loops(r, w)
+    assert v[0] < 0.5 and int(np.argmax(v)) == 1
+    num = get_counterexample("average-picks-condorcet-loser").verify().numbers
+    np.testing.assert_allclose(num["nbc"], v, atol=ATOL_EXACT)
+    assert num["condorcet_loser"] == 0 and num["maximal_lottery"][0] == 0.0
+
+
+def test_maximal_lottery_mixes_closed_form() -> None:
+    r, w = [[4, 2, 0], [0, 4, 2], [2, 0, 4]], [0.4, 0.35, 0.25]
+    p = pairwise_loops(r, w)
+    m = p - p.T
+    assert m[0, 1] > 0 and m[1, 2] > 0 and m[2, 0] > 0  # a strict Condorcet cycle
+    # for a 3-cycle the maximal lottery is proportional to the margin of the opposite pair
+    closed = np.array([m[1, 2], m[2, 0], m[0, 1]])
+    closed /= closed.sum()
+    ce = get_counterexample("maximal-lottery-mixes")
+    num = ce.verify().numbers
+    np.testing.assert_allclose(num["maximal_lottery"], closed, atol=ATOL_EXACT)
+    np.testing.assert_allclose(closed, [0.5905, 0.1276, 0.2819], atol=ATOL_4)
+    v = nbc_loops(r, w)
+    assert int(np.argmax(v)) == 1 and int(np.argmax(avg_loops(r, w))) == 1
+    moved = nbc_loops(r, w, [0.45, 0.45, 0.1])
+    assert int(np.argmax(moved)) == 0
+    np.testing.assert_allclose(num["nbc_moved_d"], moved, atol=ATOL_EXACT)
+    # both scenarios' JSON carries the same maximal lottery
+    d = ce.to_dict()
+    assert d["scenarios"][0]["maximal_lottery"] == d["scenarios"][1]["maximal_lottery"]

@@ -55,6 +55,29 @@ def test_show_writes_json(name: str, tmp_path: Path) -> None:
     assert not list(out.parent.glob(".*.tmp"))
 
 
+def test_show_prints_the_maximal_lottery() -> None:
+    res = runner.invoke(
+        app, ["counterexamples", "show", "maximal-lottery-mixes"], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 0, res.output
+    assert "max. lottery" in res.output and "0.5905" in res.output and "holds" in res.output
+
+
+@pytest.mark.parametrize("kind", ["condorcet-rejected", "average-condorcet-loser", "lottery-mixes"])
+def test_search_finds_the_majority_kinds(kind: str, tmp_path: Path) -> None:
+    out = tmp_path / "found.json"
+    res = runner.invoke(
+        app,
+        ["counterexamples", "search", kind, "--budget", "300", "--seed", "1", "--json", str(out)],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "Found an instance" in res.output
+    d = json.loads(out.read_text())
+    assert d["found"] is True and d["kind"] == kind
+    assert len(d["types"]) == (3 if kind == "lottery-mixes" else 2)
+
+
 def test_show_unknown_name_is_one_line_error(tmp_path: Path) -> None:
     out = tmp_path / "x.json"
     res = runner.invoke(app, ["counterexamples", "show", "nope", "--json", str(out)])
