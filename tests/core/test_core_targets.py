@@ -9,9 +9,12 @@ grid search over the simplex for the Nash policy.
 from __future__ import annotations
 
 import doctest
+import importlib.util
 import itertools
 import json
 import math
+import sys
+from pathlib import Path
 
 import cvxpy as cp
 import nashpy
@@ -495,3 +498,17 @@ def test_package_exports_and_doctests() -> None:
             module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
         )
         assert result.failed == 0, module.__name__
+
+
+def test_benchmark_smoke(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_targets.py"
+    spec = importlib.util.spec_from_file_location("bench_targets", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(sys, "argv", ["bench_targets.py", "--smoke"])
+    bench.main()
+    out = capsys.readouterr().out
+    assert out.strip().endswith("OK") and "ratio pref_voting / ours" in out
