@@ -16,6 +16,7 @@ import numpy as np
 
 from socialpref._typing import ArrayLike, FloatArray
 from socialpref.aggregate import average_reward, nbc
+from socialpref.errors import ParameterError
 from socialpref.population import Population, as_sampling
 from socialpref.preference import PreferenceModel, get_model
 from socialpref.targets import MaximalLottery, maximal_lottery
@@ -183,7 +184,9 @@ class Counterexample:
 
     def __post_init__(self) -> None:
         if not self.scenarios:
-            raise ValueError(f"The 'scenarios' parameter of Counterexample {self.name!r} is empty.")
+            raise ParameterError(
+                f"The 'scenarios' parameter of Counterexample {self.name!r} is empty."
+            )
 
     @property
     def population(self) -> Population:

@@ -22,6 +22,7 @@ from socialpref.counterexamples.propositions import (
     mixture_not_bt,
     non_identifiable,
 )
+from socialpref.errors import ParameterError
 
 #: Name -> generator (called with its default, paper, parameters).
 CATALOGUE: dict[str, Callable[[], Counterexample]] = {
@@ -66,14 +67,14 @@ def counterexample_names() -> tuple[str, ...]:
 def get_counterexample(name: str) -> Counterexample:
     """The named counterexample with the paper's parameters.
 
-    Raises ``ValueError`` listing the valid names when ``name`` is unknown.
+    Raises ``ParameterError`` listing the valid names when ``name`` is unknown.
 
     >>> get_counterexample("mediocrity").population.options
     ('short', 'med', 'long')
     """
     key = str(name).strip().lower().replace("_", "-")
     if key not in CATALOGUE:
-        raise ValueError(
+        raise ParameterError(
             f"The 'name' parameter must be one of {', '.join(CATALOGUE)}. Got {name!r} instead."
         )
     return CATALOGUE[key]()

@@ -17,6 +17,7 @@ from scipy.optimize import brentq
 from socialpref._typing import FloatArray
 from socialpref.aggregate import nbc
 from socialpref.counterexamples.base import Counterexample, Scenario, Verification
+from socialpref.errors import ParameterError
 from socialpref.policy import dpo_limit_policy, optimal_policy
 from socialpref.population import Population
 from socialpref.preference import BradleyTerry
@@ -57,7 +58,9 @@ def sampling_sensitivity(d3_before: float = 0.02, d3_after: float = 0.04) -> Cou
     """
     for name, value in (("d3_before", d3_before), ("d3_after", d3_after)):
         if not 0.0 < value < 1.0:
-            raise ValueError(f"The '{name}' parameter must be in (0, 1). Got {value!r} instead.")
+            raise ParameterError(
+                f"The '{name}' parameter must be in (0, 1). Got {value!r} instead."
+            )
     pop = _sensitivity_population()
     scenarios = (
         Scenario(f"D(y3) = {d3_before:g}", pop, _d3_sampling(d3_before)),
@@ -141,7 +144,7 @@ def temperature(t_before: float = 1.0, t_after: float = 2.0) -> Counterexample:
     """
     for name, value in (("t_before", t_before), ("t_after", t_after)):
         if not (np.isfinite(value) and value > 0):
-            raise ValueError(
+            raise ParameterError(
                 f"The '{name}' parameter must be a finite number > 0. Got {value!r} instead."
             )
     pop = _sensitivity_population()

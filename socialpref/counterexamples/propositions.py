@@ -20,6 +20,7 @@ from scipy.special import expit, logit
 from socialpref._typing import ArrayLike, FloatArray, IntArray
 from socialpref.aggregate import average_reward, pairwise_matrix, ranking
 from socialpref.counterexamples.base import Counterexample, Scenario, Verification
+from socialpref.errors import ParameterError
 from socialpref.policy import dpo_limit_log_ratio
 from socialpref.population import Population
 
@@ -49,11 +50,11 @@ def bt_fit(pairwise: ArrayLike, loss: str = "squares") -> tuple[FloatArray, floa
     """
     p = np.asarray(pairwise, dtype=np.float64)
     if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] < 2:
-        raise ValueError(
+        raise ParameterError(
             f"The 'pairwise' parameter must be a square matrix, n >= 2. Got shape {p.shape}."
         )
     if loss not in ("squares", "kl"):
-        raise ValueError(
+        raise ParameterError(
             f"The 'loss' parameter must be one of 'squares', 'kl'. Got {loss!r} instead."
         )
     iu, ju = np.triu_indices(p.shape[0], k=1)
@@ -96,7 +97,9 @@ def mixture_not_bt(
     """
     pop = Population([list(r1), list(r2)], [0.5, 0.5], types=("u1", "u2"))
     if pop.n_options != 3:
-        raise ValueError(f"The 'r1' and 'r2' parameters must have 3 options. Got {pop.n_options}.")
+        raise ParameterError(
+            f"The 'r1' and 'r2' parameters must have 3 options. Got {pop.n_options}."
+        )
     return Counterexample(
         name="mixture-not-bt",
         claim=(
@@ -149,7 +152,7 @@ def gamma_population(base: Population, gamma: float) -> Population:
     ``sigma``, the pairwise matrix tends to 1/2 everywhere as ``gamma`` grows.
     """
     if not (np.isfinite(gamma) and gamma > 1):
-        raise ValueError(
+        raise ParameterError(
             f"The 'gamma' parameter must be a finite number > 1. Got {gamma!r} instead."
         )
     rewards = np.vstack([np.zeros(base.n_options), gamma * base.rewards])
@@ -165,7 +168,7 @@ def tau_rewards(tau: float) -> tuple[float, float]:
     (The paper prints the two logarithms against the opposite labels; only their pair matters.)
     """
     if not 0.0 < tau < 1.0 / 3.0:
-        raise ValueError(f"The 'tau' parameter must be in (0, 1/3). Got {tau!r} instead.")
+        raise ParameterError(f"The 'tau' parameter must be in (0, 1/3). Got {tau!r} instead.")
     return float(logit(2.0 / 3.0 + tau)), float(logit(2.0 / 3.0 - tau))
 
 
@@ -180,7 +183,9 @@ def tau_mixture(n_options: int, tau_low: float, tau_high: float, favoured: int) 
     probability), while ``favoured`` has the highest average reward.
     """
     if not 0 <= favoured < n_options:
-        raise ValueError(f"The 'favoured' parameter must be in [0, {n_options}). Got {favoured!r}.")
+        raise ParameterError(
+            f"The 'favoured' parameter must be in [0, {n_options}). Got {favoured!r}."
+        )
     perms = list(itertools.permutations(range(n_options)))
     # the permutation that sends y0 (index 0) to `favoured` and fixes as much as possible
     chosen = max(
@@ -216,7 +221,7 @@ def non_identifiable(
     True
     """
     if not 0.0 < tau_low < tau_high < 1.0 / 3.0:
-        raise ValueError(
+        raise ParameterError(
             f"The 'tau_low' and 'tau_high' parameters need 0 < tau_low < tau_high < 1/3. "
             f"Got {tau_low!r}, {tau_high!r} instead."
         )
@@ -336,7 +341,7 @@ def consistency_vs_efficiency(z: Sequence[float] = (0.7, 0.7, 0.7, 0.01)) -> Cou
     """
     zz = np.asarray(z, dtype=np.float64)
     if zz.ndim != 1 or zz.shape[0] < 2 or not np.all((zz > 0) & (zz < 1)):
-        raise ValueError(
+        raise ParameterError(
             f"The 'z' parameter must be a vector of >= 2 probabilities in (0, 1). Got {z!r} instead."
         )
     n = zz.shape[0]

@@ -23,9 +23,11 @@ from scipy.optimize import minimize
 from scipy.special import softmax
 
 from socialpref._typing import FloatArray, RngLike
+from socialpref._validation import check_scalar
 from socialpref.aggregate import average_reward, nbc
 from socialpref.counterexamples.base import _jsonable
 from socialpref.counterexamples.kinds import KINDS, KindSettings, Margin
+from socialpref.errors import ParameterError
 from socialpref.population import Population
 from socialpref.preference import PreferenceModel, get_model
 
@@ -169,14 +171,6 @@ def _shrink(
     return r0, w
 
 
-def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(
-            f"The '{name}' parameter of search must be an integer >= {low}. Got {value!r} instead."
-        )
-    return int(value)
-
-
 def search(
     kind: str,
     n_types: int | None = None,
@@ -220,31 +214,37 @@ def search(
     SearchResult
         ``found`` is False (with a message saying so) when nothing was found in the budget.
 
+    Raises
+    ------
+    ParameterError
+        An unknown kind or an argument out of range (the message names it).
+
     >>> res = search("top-disagreement", 2, 3, seed=0, budget=300)
     >>> res.found
     True
     """
     if kind not in KINDS:
-        raise ValueError(
+        raise ParameterError(
             f"The 'kind' parameter must be one of {', '.join(SEARCH_KINDS)}. Got {kind!r} instead."
         )
     spec = KINDS[kind]
-    n_types = _check_int(spec.default_types if n_types is None else n_types, "n_types", 1)
-    n_options = _check_int(n_options, "n_options", spec.min_options)
-    budget = _check_int(budget, "budget", 1)
-    if not (np.isfinite(tv) and 0 < tv < 1):
-        raise ValueError(f"The 'tv' parameter of search must be in (0, 1). Got {tv!r} instead.")
-    temps = tuple(float(t) for t in temperatures)
+    n_types = spec.default_types if n_types is None else n_types
+    n_types = check_scalar(n_types, "n_types", int, min_val=1, owner="search")
+    n_options = check_scalar(n_options, "n_options", int, min_val=spec.min_options, owner="search")
+    budget = check_scalar(budget, "budget", int, min_val=1, owner="search")
+    tv = check_scalar(tv, "tv", float, 0.0, 1.0, include_boundaries="neither", owner="search")
+    max_reward = check_scalar(max_reward, "max_reward", float, min_val=1.0, owner="search")
+    try:
+        temps = tuple(float(t) for t in temperatures)
+    except (TypeError, ValueError):
+        temps = ()
     if len(temps) != 2 or not all(np.isfinite(t) and t > 0 for t in temps) or temps[0] == temps[1]:
-        raise ValueError(
-            f"The 'temperatures' parameter of search must be two distinct numbers > 0. Got {temperatures!r} instead."
-        )
-    if not (np.isfinite(max_reward) and max_reward >= 1):
-        raise ValueError(
-            f"The 'max_reward' parameter of search must be a number >= 1. Got {max_reward!r} instead."
+        raise ParameterError(
+            "The 'temperatures' parameter of search must be two distinct numbers > 0. "
+            f"Got {temperatures!r} instead."
         )
     if spec.fixed_model is not None and model is not None:
-        raise ValueError(
+        raise ParameterError(
             f"The 'model' parameter of search must be None for kind {kind!r} "
             f"(it sets its own preference model). Got {model!r} instead."
         )

@@ -20,19 +20,19 @@ from hypothesis import strategies as st
 from socialpref import average_reward, nbc, optimal_policy, pairwise_matrix
 from socialpref.counterexamples import (
     CATALOGUE,
-    condorcet,
-    kinds,
     SUMMARIES,
     Counterexample,
     all_counterexamples,
     base,
     bt_fit,
     catalogue,
+    condorcet,
     consistency_vs_efficiency,
     counterexample_names,
     examples,
     gamma_population,
     get_counterexample,
+    kinds,
     label_probabilities,
     non_identifiable,
     propositions,
@@ -41,6 +41,7 @@ from socialpref.counterexamples import (
     tau_rewards,
     temperature,
 )
+from socialpref.errors import ParameterError
 from socialpref.population import Population
 
 #: Four-decimal figures of the brief (computed): half a unit in the last place.
@@ -135,7 +136,7 @@ def test_catalogue_names_summaries_and_errors() -> None:
     assert [c.name for c in all_counterexamples()] == list(CATALOGUE)
     assert get_counterexample("IIA_violation").name == "iia-violation"
     with pytest.raises(
-        ValueError, match=r"'name' parameter must be one of sampling-sensitivity.*Got 'nope'"
+        ParameterError, match=r"'name' parameter must be one of sampling-sensitivity.*Got 'nope'"
     ):
         get_counterexample("nope")
 
@@ -187,7 +188,9 @@ def test_sampling_sensitivity_paper_numbers() -> None:
 
 
 def test_sampling_sensitivity_rejects_bad_parameters() -> None:
-    with pytest.raises(ValueError, match=r"'d3_after' parameter must be in \(0, 1\)\. Got 1\.5"):
+    with pytest.raises(
+        ParameterError, match=r"'d3_after' parameter must be in \(0, 1\)\. Got 1\.5"
+    ):
         sampling_sensitivity(0.02, 1.5)
 
 

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from pref_voting.probabilistic_methods import maximal_lottery as pv_maximal_lottery
 from pref_voting.weighted_majority_graphs import MarginGraph
 
@@ -23,6 +22,7 @@ from socialpref import BradleyTerry, average_reward, nbc
 from socialpref.counterexamples import KINDS, SEARCH_KINDS, SearchResult, search, search_kind
 from socialpref.counterexamples import kinds as kinds_module
 from socialpref.counterexamples import searching as search_module
+from socialpref.errors import ParameterError
 from socialpref.sensitivity import min_tv_flip
 
 #: Smallest strict gap accepted as "ordered" in the re-verification.
@@ -60,7 +60,10 @@ def reverify(res: SearchResult) -> bool:
         # P[i, j] by loops over the types (Eq. 8 with Bradley-Terry)
         p = np.array(
             [
-                [sum(wu / (1 + np.exp(-(ru[i] - ru[j]))) for ru, wu in zip(r, w)) for j in range(n)]
+                [
+                    sum(wu / (1 + np.exp(-(ru[i] - ru[j]))) for ru, wu in zip(r, w, strict=True))
+                    for j in range(n)
+                ]
                 for i in range(n)
             ]
         )
@@ -215,21 +218,31 @@ def test_to_dict_keys() -> None:
         ({"kind": "nope"}, "'kind' parameter must be one of top-disagreement"),
         (
             {"kind": "iia", "n_options": 2},
-            "'n_options' parameter of search must be an integer >= 3",
+            "'n_options' parameter of search must be >= 3. Got 2 instead",
         ),
         ({"kind": "rank-reversal", "budget": 0}, "'budget' parameter"),
+        (
+            {"kind": "rank-reversal", "n_types": 2.0},
+            "'n_types' parameter of search must be an integer",
+        ),
+        ({"kind": "rank-reversal", "max_reward": float("nan")}, "'max_reward' parameter"),
+        ({"kind": "temperature-flip", "temperatures": "ab"}, "'temperatures' parameter"),
         ({"kind": "sampling-flip", "tv": 1.5}, "'tv' parameter"),
         ({"kind": "temperature-flip", "model": "bt"}, "'model' parameter of search must be None"),
         (
             {"kind": "lottery-mixes", "n_options": 2},
-            "'n_options' parameter of search must be an integer >= 3",
+            "'n_options' parameter of search must be >= 3. Got 2 instead",
         ),
         ({"kind": "temperature-flip", "temperatures": (1.0, 1.0)}, "'temperatures' parameter"),
         ({"kind": "rank-reversal", "model": "nope"}, "'model' parameter must be one of"),
     ],
 )
 def test_search_validates_arguments(kwargs: dict, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
+    # a bad model name is the core's ValueError; every other refusal is a ParameterError
+    error = (
+        ValueError if "model" in kwargs and kwargs["kind"] != "temperature-flip" else ParameterError
+    )
+    with pytest.raises(error, match=match):
         search(**kwargs)
 
 
