@@ -165,7 +165,8 @@ def _max_entropy(m: FloatArray) -> FloatArray:
     def fun(lam: FloatArray) -> tuple[float, FloatArray]:
         return float(logsumexp(rows @ lam)), rows.T @ p_of(lam)
 
-    bounds = [(None, None) if j in set(ess.tolist()) else (0.0, None) for j in range(n)]
+    essential = set(ess.tolist())
+    bounds = [(None, None) if j in essential else (0.0, None) for j in range(n)]
     sol = minimize(
         fun,
         np.zeros(n),
