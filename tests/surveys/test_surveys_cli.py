@@ -61,7 +61,10 @@ def test_analyze_writes_json_and_csv(demo_path: Path, tmp_path: Path) -> None:
     out_json, out_csv = tmp_path / "a" / "r.json", tmp_path / "r.csv"
     result = run("analyze", str(demo_path), "--json", str(out_json), "--csv", str(out_csv))
     assert result.exit_code == 0, result.output
-    assert "20 questions analysed, 0 skipped" in result.output
+    assert (
+        "20 questions analysed, 11 columns not analysed for their class, 0 could" in result.output
+    )
+    assert "open-ended" in result.output and "--include-kind numeric" in result.output
     data = json.loads(out_json.read_text())
     assert set(data) == {"questions", "skipped"} and len(data["questions"]) == 20
     keys = {"source", "question", "text", "options", "types", "type_weights", "shares", "rewards",
@@ -90,10 +93,11 @@ def test_analyze_options(demo_path: Path, tmp_path: Path) -> None:
     )
     q = data["questions"][0]
     assert "bootstrap" in q and len(q["types"]) == 2
-    kept = run("analyze", str(demo_path), "-q", "SATIS_W900", "--keep-refused", "--json", str(out))
-    assert (
-        kept.exit_code == 0 and "Refused" in json.loads(out.read_text())["questions"][0]["options"]
-    )
+    kept = run("analyze", str(demo_path), "-q", "AICONCERN_W900", "--keep-dk", "--json", str(out))
+    assert kept.exit_code == 0
+    assert "Not sure (VOL.)" in json.loads(out.read_text())["questions"][0]["unchosen_options"]
+    paper = run("analyze", str(demo_path), "-q", "SATIS_W900", "--preprocessing", "paper")
+    assert paper.exit_code == 0, paper.output
     unweighted = run("analyze", str(demo_path), "-q", "SATIS_W900", "--unweighted")
     assert unweighted.exit_code == 0
 
