@@ -11,8 +11,6 @@ import pytest
 
 from socialpref.surveys import (
     analyze_survey,
-    answer_status,
-    is_no_lean_label,
     read_crosstab,
     read_sampling,
     read_source,
@@ -114,18 +112,6 @@ def test_refused_and_missing_codes_come_from_labels(sav: WaveWriter, tmp_path: P
     assert var.status == ("answer", "answer", "missing", "refused", "answer")
     assert var.declared == (False, False, True, False, False)
     assert s.options("Q_W2") == ("A", "B", "Other")
-
-
-def test_label_predicates() -> None:
-    for lab in ("Refused", "refused", "DK/Refused", "Refused (VOL.)", " Refused ", "(VOL) Refused",
-                "Refused/Web blank", "DK/Ref"):  # fmt: skip
-        assert answer_status(lab) == "refused"
-    for lab in ("DK/Refused/No lean", "DK/Ref-no lean", "I refused the vaccine", "No", "Reform"):
-        assert answer_status(lab) == "answer"
-    for lab in ("DK/Refused/No lean", "DK/Ref-no lean", "Don't know"):
-        assert is_no_lean_label(lab)
-    for lab in ("Rep/Lean Rep", "Dem/Lean Dem", "Lean Rep"):
-        assert not is_no_lean_label(lab)
 
 
 @pytest.mark.parametrize(
