@@ -308,7 +308,7 @@ def _summary_table(result: SurveyAnalysis) -> Table:
     return table
 
 
-def _excluded_table(result: SurveyAnalysis) -> Table | None:
+def _excluded_table(result: SurveyAnalysis, paper: bool) -> Table | None:
     by_kind: dict[tuple[str, str], list[str]] = {}
     for s in result.excluded:
         by_kind.setdefault((s.source, s.kind), []).append(s.question)
@@ -319,7 +319,7 @@ def _excluded_table(result: SurveyAnalysis) -> Table | None:
         table.add_column(col)
     for (source, kind), names in by_kind.items():
         listed = _shorten(", ".join(names), 80) + f" ({len(names)})"
-        back = f"--include-kind {kind}" if kind in INCLUDABLE_KINDS else "-"
+        back = f"--include-kind {kind}" if kind in INCLUDABLE_KINDS and not paper else "-"
         table.add_row(source, kind, listed, back)
     return table
 
@@ -381,7 +381,7 @@ def analyze_command(
             on_unknown="skip",
         )
     failed = result.unanalysable
-    if not result.questions and (failed or wanted):
+    if not result.questions and result.skipped:
         # nothing could be analysed (e.g. one --question with fewer than two options): an error
         first = (failed or result.skipped)[0]
         more = f" (and {len(result.skipped) - 1} more)" if len(result.skipped) > 1 else ""
@@ -392,7 +392,7 @@ def analyze_command(
     if csv_path is not None:
         run_library(_write_csv, csv_path, result.to_rows())
     console.print(_summary_table(result))
-    excluded = _excluded_table(result)
+    excluded = _excluded_table(result, preprocessing == "paper")
     if excluded is not None:
         console.print(excluded)
     for s in failed:
@@ -400,8 +400,9 @@ def analyze_command(
     n_diff = sum(q.tops_differ for q in result.questions)
     n_unsupported = sum(q.tops_differ_supported is False for q in result.questions)
     support = f" ({n_unsupported} not supported by the bootstrap)" if n_unsupported else ""
+    n = len(result.questions)
     console.print(
-        f"{len(result.questions)} questions analysed, {len(result.excluded)} columns not analysed "
+        f"{n} question{'' if n == 1 else 's'} analysed, {len(result.excluded)} columns not analysed "
         f"for their class, {len(failed)} could not be analysed; top choices differ in "
         f"{n_diff}{support}.",
         highlight=False,

@@ -102,7 +102,7 @@ def _suggestions(missing: Sequence[str], present: Sequence[str]) -> list[str]:
         root = re.sub(r"(?:SUM|LN|CAT)$", "", stem)
         same = [c for c in present if root and root in c.upper()]
         close = difflib.get_close_matches(name, present, n=_N_SUGGESTIONS, cutoff=0.6)
-        out += [c for c in [*same, *close] if c not in out]
+        out += [c for c in dict.fromkeys([*same, *close]) if c not in out]
     return out[:_N_SUGGESTIONS]
 
 

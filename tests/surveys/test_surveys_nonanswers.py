@@ -150,6 +150,7 @@ def test_missing_type_column_names_the_option_and_the_nearest_columns(sav, tmp_p
     assert isinstance(err, DataError)
     assert err.missing == ("F_PARTYSUM_FINAL",) and err.source == "ATP W3.sav"
     assert {"F_PARTYSUM_TYPOLOGY", "F_PARTY_FINAL", "F_PARTYLN_FINAL"} <= set(err.suggestions)
+    assert len(set(err.suggestions)) == len(err.suggestions)
     message = str(err)
     assert "--types" in message and "F_PARTYSUM_TYPOLOGY" in message and len(message) < 300
     assert analyze_question(s, "Q_W3", types="F_PARTYSUM_TYPOLOGY").types == ("Rep", "Dem", "Other")
