@@ -154,7 +154,7 @@ class QuestionAnalysis:
         return "differ (not supported)" if self.tops_differ_supported is False else "differ"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: the issue's keys plus rankings, tau, counts (NaN -> None)."""
+        """JSON-ready dict: the analysis, rankings, tau, counts, design effects, bootstrap (NaN -> None)."""
         c = self.comparison
         out: dict[str, Any] = {
             "source": self.source,
