@@ -105,7 +105,7 @@ def sensitivity_command(
         survey = read_survey(src)
         result = run_library(analyze_survey, survey, wanted, types=types, on_unknown="skip")
         analysed += result.questions
-        skipped += sum(s.question in survey.variables for s in result.skipped)
+        skipped += len(result.unanalysable)
     missing = [w for w in wanted or [] if not any(q.question == w for q in analysed)]
     if wanted and len(missing) == len(wanted):
         raise fail(f"None of the questions {wanted} was found (or analysable) in the sources.")

@@ -1,7 +1,7 @@
 """Write the SYNTHETIC demo wave ``data/demo/ATP W900.sav`` (Pew ATP format, not Pew data).
 
 Deterministic from its seed: ``python data/make_demo_wave.py [--seed 900] [--out PATH]``.
-The respondents come from :func:`socialpref.surveys.demo.demo_wave`; the file label says
+The respondents come from :func:`wavegen.demo_wave` (data/wavegen.py); the file label says
 that the data are synthetic.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from socialpref.surveys.demo import DEMO_RESPONDENTS, DEMO_SEED, demo_wave, write_wave
+from wavegen import DEMO_RESPONDENTS, DEMO_SEED, demo_wave, write_wave
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo" / "ATP W900.sav"
 

@@ -1,14 +1,20 @@
-"""Shared test configuration: Agg backend, deterministic hypothesis profile."""
+"""Shared test configuration: Agg backend, deterministic hypothesis profile, and the repository
+root on ``sys.path`` (the wave generators: ``from data.wavegen import demo_wave``)."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import matplotlib
+from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
 
-from hypothesis import HealthCheck, settings
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 settings.register_profile(
     "ci",

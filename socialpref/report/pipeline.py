@@ -121,6 +121,7 @@ def build_survey_report(
     infos: list[SourceInfo] = []
     analyses: list[QuestionAnalysis] = []
     skipped: list[dict[str, Any]] = []
+    n_unanalysable = 0
     wanted = list(dict.fromkeys(questions)) if questions else None
     found: set[str] = set()
     for path in sources:
@@ -142,6 +143,7 @@ def build_survey_report(
         result = analyze_survey(survey, names_here, types=types, model=model)
         analyses += result.questions
         skipped += [s.to_dict() for s in result.skipped]
+        n_unanalysable += len(result.unanalysable)
     if wanted is not None:
         missing = [q for q in wanted if q not in found]
         if missing:
@@ -154,7 +156,7 @@ def build_survey_report(
 
     sweep = survey_sensitivity(
         analyses,
-        skipped=len(skipped),
+        skipped=n_unanalysable,
         min_options=int(filt.get("min_options", 0)),
         min_per_option=float(filt.get("min_per_option", 0)),
         model=model,

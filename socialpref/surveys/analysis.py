@@ -1,42 +1,80 @@
 """Per-question analysis: type shares, choice shares, Luce rewards, average reward and NBC.
 
-For one question (paper Section 4.3 and Appendix D): keep respondents with an answer that is
-neither missing nor "Refused" (unless ``keep_refused``) and a usable type; the options are the
-codes observed among them; ``p(u)`` is each type's share of the kept weight; the choice shares
-are weighted per type; the Luce-Shepard rewards are the centred log shares (Eq. 27); then the
-user-weighted average reward (Eq. 9) and the NBC under ``D`` (Eq. 13, uniform by default).
+For one question (paper Section 4.3 and Appendix D): keep respondents whose answer is an option
+(a substantive answer under the default rule; see :class:`~socialpref.surveys.survey.AnswerRule`)
+and who have a user type; the options are the codes observed among them; ``p(u)`` is each
+type's share of the kept weight; the choice shares are weighted per type; the Luce-Shepard
+rewards are the centred log shares (Eq. 27); then the user-weighted average reward (Eq. 9) and
+the NBC under ``D`` (Eq. 13, uniform by default). Kish's design effect and margin of error come
+with every question, and a respondent-level bootstrap on request.
+
+Which columns are analysed: the single-choice questions (:mod:`~socialpref.surveys.columns`);
+``include`` brings other classes back; ``preprocessing="paper"`` analyses the columns that the
+paper's reference code did. Every column left out is in ``skipped`` with its class and reason.
 
 The steps live in their own modules: :mod:`~socialpref.surveys.user_types` (type coding),
 :mod:`~socialpref.surveys.shares` (cell counts, options, ``p(u)``, shares),
-:mod:`~socialpref.surveys.sampling` (``D``), :mod:`~socialpref.surveys.bootstrap` and
-:mod:`~socialpref.surveys.results` (the result dataclasses).
+:mod:`~socialpref.surveys.sampling` (``D``), :mod:`~socialpref.surveys.design` (design
+effects), :mod:`~socialpref.surveys.bootstrap` and :mod:`~socialpref.surveys.results` (the
+result dataclasses).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 
 from socialpref._typing import FloatArray
-from socialpref.aggregate import (
-    AggregateComparison,
-    compare_aggregates,
-    compare_aggregates_batch,
-)
-from socialpref.luce import ZERO_POLICIES, BootstrapIntervals, ZeroPolicy, luce_rewards
+from socialpref._validation import check_scalar
+from socialpref.aggregate import AggregateComparison, compare_aggregates_batch
+from socialpref.errors import ParameterError
+from socialpref.luce import ZERO_POLICIES, ZeroPolicy, luce_rewards
 from socialpref.preference import PreferenceModel, get_model
-from socialpref.surveys.bootstrap import _bootstrap
+from socialpref.surveys.binning import bin_variable
+from socialpref.surveys.bootstrap import bootstrap_questions
+from socialpref.surveys.columns import INCLUDABLE_KINDS, Column, is_paper_question
 from socialpref.surveys.results import QuestionAnalysis, Skipped, SurveyAnalysis
 from socialpref.surveys.sampling import SamplingArg
 from socialpref.surveys.shares import _all_cell_counts, _cell_counts, _prepare, _Prepared
-from socialpref.surveys.survey import Survey, Variable
+from socialpref.surveys.survey import AnswerRule, Preprocessing, Survey, Variable
 from socialpref.surveys.user_types import TypesArg, _code_types, _TypeCoding
 
+#: Column classes never listed in ``skipped``: they have a role of their own (the respondent
+#: id, the weights, the demographics that define types), which ``surveys list`` shows.
+_ROLE_KINDS = frozenset({"id", "weight", "demographic"})
 
-def _check_options(zero_policy: str, bootstrap: int, model: PreferenceModel | str | None) -> None:
+IncludeArg = str | Sequence[str] | None
+
+
+def _include_kinds(include: IncludeArg) -> tuple[str, ...]:
+    if include is None:
+        return ()
+    kinds = (
+        [k.strip() for k in include.split(",") if k.strip()]
+        if isinstance(include, str)
+        else [str(k).strip() for k in include]
+    )
+    unknown = [k for k in kinds if k not in INCLUDABLE_KINDS]
+    if unknown:
+        raise ParameterError(
+            f"The 'include' parameter must name column classes among {INCLUDABLE_KINDS}. "
+            f"Got {unknown!r} instead."
+        )
+    return tuple(dict.fromkeys(kinds))
+
+
+def _check_options(
+    zero_policy: str,
+    bootstrap: int,
+    model: PreferenceModel | str | None,
+    level: float,
+    bins: int | None,
+    kinds: tuple[str, ...],
+) -> None:
     if zero_policy not in ZERO_POLICIES:
-        raise ValueError(
+        raise ParameterError(
             f"The 'zero_policy' parameter must be one of {ZERO_POLICIES}. Got {zero_policy!r} instead."
         )
     if (
@@ -45,10 +83,37 @@ def _check_options(zero_policy: str, bootstrap: int, model: PreferenceModel | st
         or bootstrap < 0
         or bootstrap == 1
     ):
-        raise ValueError(
+        raise ParameterError(
             f"The 'bootstrap' parameter must be 0 (off) or an integer >= 2. Got {bootstrap!r} instead."
         )
+    check_scalar(level, "level", float, 0, 1, include_boundaries="neither")
+    if bins is not None:
+        check_scalar(bins, "bins", int, min_val=2)
+        if "numeric" not in kinds:
+            raise ParameterError(
+                "The 'bins' parameter applies to numeric columns: include them with "
+                "include=['numeric'] (--include-kind numeric)."
+            )
     get_model(model)
+
+
+def _selected(column: Column, kinds: tuple[str, ...], rule: AnswerRule) -> bool:
+    if rule.preprocessing == "paper":
+        return is_paper_question(column)
+    return column.kind == "question" or column.kind in kinds
+
+
+def _exclusion(column: Column, rule: AnswerRule, coded: bool) -> str:
+    """Why ``column`` is not analysed (``coded``: it has numeric codes an analysis could take)."""
+    if rule.preprocessing == "paper":
+        why = column.reason or "no value labels"
+        return f"{column.kind}: not a question under preprocessing='paper' ({why})"
+    if column.kind in INCLUDABLE_KINDS and coded:
+        return (
+            f"{column.kind}: {column.reason}; include=['{column.kind}'] "
+            f"(--include-kind {column.kind}) analyses it"
+        )
+    return f"{column.kind}: {column.reason}"
 
 
 def _result(
@@ -57,7 +122,6 @@ def _result(
     coding: _TypeCoding,
     rewards: FloatArray,
     comparison: AggregateComparison,
-    intervals: BootstrapIntervals | None = None,
 ) -> QuestionAnalysis:
     return QuestionAnalysis(
         source=survey.source,
@@ -76,177 +140,47 @@ def _result(
         n_per_type=prep.n_per_type,
         sampling=prep.sampling,
         type_columns=coding.columns,
-        bootstrap=intervals,
+        design=prep.design,
+        kind=prep.var.kind,
     )
 
 
-def _analyze(
+def _analyze_all(
     survey: Survey,
-    var: Variable,
+    variables: list[Variable],
     coding: _TypeCoding,
-    *,
-    keep_refused: bool,
+    rule: AnswerRule,
     sampling: SamplingArg,
     model: PreferenceModel | str | None,
     zero_policy: ZeroPolicy,
-    bootstrap: int,
-    seed: int | None,
-) -> QuestionAnalysis:
-    wcounts, ncounts = _cell_counts(survey, var, coding, keep_refused)
-    prep = _prepare(survey, var, coding, wcounts, ncounts, keep_refused, sampling)
-    rewards = luce_rewards(prep.shares, zero_policy, options=prep.options, types=prep.types)
-    comparison = compare_aggregates(rewards, prep.type_weights, prep.sampling, model)
-    intervals = None
-    if bootstrap:
-        intervals = _bootstrap(
-            survey, prep, coding, keep_refused, bootstrap, seed, model, zero_policy
-        )
-    return _result(survey, prep, coding, rewards, comparison, intervals)
-
-
-def analyze_question(
-    survey: Survey,
-    question: str,
-    *,
-    types: TypesArg = None,
-    keep_refused: bool = False,
-    drop_no_lean: bool = False,
-    sampling: SamplingArg = None,
-    model: PreferenceModel | str | None = None,
-    zero_policy: ZeroPolicy = "mix",
-    bootstrap: int = 0,
-    seed: int | None = None,
-) -> QuestionAnalysis:
-    """Analyse one question: type shares, choice shares, Luce rewards, average reward, NBC.
-
-    Parameters
-    ----------
-    survey : Survey
-        From :func:`read_wave`, :func:`read_crosstab` or :func:`read_source`.
-    question : str
-        Question name; an unknown name raises ``ValueError`` suggesting the closest names.
-    types : str or sequence of str, optional
-        Type column(s), e.g. ``"F_PARTYSUM_FINAL,F_EDUCCAT"`` (a type is the tuple of codes);
-        default ``F_PARTYSUM_FINAL``. A crosstab's types are its ``group`` column.
-    keep_refused : bool
-        Keep "Refused" (code 99) as an answer option instead of dropping it. A respondent whose
-        *type* is "Refused" is always dropped (they have no user type).
-    drop_no_lean : bool
-        Drop types labelled as no lean / DK / refused (``F_PARTYSUM_FINAL`` code 9). The paper
-        keeps them as a type ("Neither/refused"), as does the default.
-    sampling : vector or dict {option label: probability}, optional
-        The distribution ``D`` of alternatives for NBC (Eq. 13); uniform by default.
-    model : PreferenceModel or str, optional
-        The annotators' preference model for NBC (default Bradley-Terry, ``"bt"``).
-    zero_policy : {"mix", "error", "reference"}
-        How Luce rewards treat a zero share (see :func:`socialpref.luce_rewards`).
-    bootstrap : int
-        Number of respondent-level weighted bootstrap replicates (0 = none).
-    seed : int, optional
-        Seed of the bootstrap.
-
-    Returns
-    -------
-    QuestionAnalysis
-
-    Raises
-    ------
-    ValueError
-        Unknown question or type column (the message lists the demographic columns), fewer than
-        two options after filtering, a bad ``sampling``, bootstrap on a crosstab.
-
-    Examples
-    --------
-    >>> from socialpref.surveys import read_wave, analyze_question  # doctest: +SKIP
-    >>> qa = analyze_question(read_wave("data/demo/ATP W900.sav"), "EVCAR2_W900")  # doctest: +SKIP
-    >>> qa.nbc_top, qa.average_top  # doctest: +SKIP
-    ('Not too likely', 'Not at all likely')
-    """
-    _check_options(zero_policy, bootstrap, model)
-    var = survey.question(question)
-    coding = _code_types(survey, types, drop_no_lean)
-    return _analyze(
-        survey,
-        var,
-        coding,
-        keep_refused=keep_refused,
-        sampling=sampling,
-        model=model,
-        zero_policy=zero_policy,
-        bootstrap=bootstrap,
-        seed=seed,
-    )
-
-
-def analyze_survey(
-    survey: Survey,
-    questions: Sequence[str] | None = None,
-    *,
-    types: TypesArg = None,
-    keep_refused: bool = False,
-    drop_no_lean: bool = False,
-    sampling: SamplingArg = None,
-    model: PreferenceModel | str | None = None,
-    zero_policy: ZeroPolicy = "mix",
-    bootstrap: int = 0,
-    seed: int | None = None,
-    on_unknown: str = "error",
-) -> SurveyAnalysis:
-    """Analyse every question (or ``questions``) of a survey; unanalysable ones are skipped.
-
-    Options are those of :func:`analyze_question`; the types are coded once for all questions.
-    A question that cannot be analysed (e.g. fewer than two options after filtering, a
-    ``sampling`` that does not fit its options) goes to ``skipped`` with its reason and the
-    run goes on. Errors that concern the whole run (unknown type column, bad option values)
-    raise ``ValueError``. ``on_unknown="skip"`` skips requested questions the survey lacks
-    instead of raising (useful across several sources).
-    """
-    _check_options(zero_policy, bootstrap, model)
-    if on_unknown not in ("error", "skip"):
-        raise ValueError(
-            f"The 'on_unknown' parameter must be 'error' or 'skip'. Got {on_unknown!r} instead."
-        )
-    if bootstrap and survey.kind == "crosstab":
-        raise ValueError(
-            f"The 'bootstrap' parameter needs respondent-level data; {survey.source!r} is a crosstab."
-        )
-    names = list(dict.fromkeys(survey.questions if questions is None else questions))
-    coding = _code_types(survey, types, drop_no_lean)
-    for name in names:
-        if name not in survey.variables and on_unknown == "error":
-            survey.question(name)  # raises with suggestions
-    known = [survey.variables[n] for n in dict.fromkeys(names) if n in survey.variables]
-    if survey.kind == "wave":
-        counted = _all_cell_counts(survey, known, coding, keep_refused)
+) -> tuple[dict[str, tuple[QuestionAnalysis, _Prepared]], dict[str, ValueError]]:
+    """Analyse ``variables``: results by name, and the error of each that cannot be analysed."""
+    if survey.kind == "wave" and variables:
+        counted = _all_cell_counts(survey, variables, coding, rule)
     else:
-        counted = [_cell_counts(survey, v, coding, keep_refused) for v in known]
-    reasons: dict[str, str] = {}
-    prepared: dict[str, _Prepared] = {}
-    for var, (wcounts, ncounts) in zip(known, counted, strict=True):
+        counted = [_cell_counts(survey, v, coding, rule) for v in variables]
+    errors: dict[str, ValueError] = {}
+    prepared: list[_Prepared] = []
+    for var, counts in zip(variables, counted, strict=True):
         try:
-            prepared[var.name] = _prepare(
-                survey, var, coding, wcounts, ncounts, keep_refused, sampling
-            )
+            prepared.append(_prepare(survey, var, coding, counts, rule, sampling))
         except ValueError as exc:
-            reasons[var.name] = str(exc)
-    results: dict[str, QuestionAnalysis] = {}
+            errors[var.name] = exc
+    results: dict[str, tuple[QuestionAnalysis, _Prepared]] = {}
     groups: dict[tuple[int, int], list[_Prepared]] = {}
-    for prep in prepared.values():
+    for prep in prepared:
         groups.setdefault(prep.shares.shape, []).append(prep)  # type: ignore[arg-type]
     for group in groups.values():
-        stacked = np.concatenate([p.shares for p in group])
         try:
-            flat = luce_rewards(stacked, zero_policy)
+            flat = luce_rewards(np.concatenate([p.shares for p in group]), zero_policy)
         except ValueError:  # e.g. zero_policy="error": find out which questions, one by one
-            flat = None
-        if flat is None:
             pending = []
             for prep in group:
                 try:
                     luce_rewards(prep.shares, zero_policy, options=prep.options, types=prep.types)
                     pending.append(prep)
                 except ValueError as exc:
-                    reasons[prep.var.name] = str(exc)
+                    errors[prep.var.name] = exc
             group = pending
             if not group:
                 continue
@@ -260,24 +194,302 @@ def analyze_survey(
             model,
         )
         for k, (prep, comparison) in enumerate(zip(group, comparisons, strict=True)):
-            try:
-                intervals = None
-                if bootstrap:
-                    intervals = _bootstrap(
-                        survey, prep, coding, keep_refused, bootstrap, seed, model, zero_policy
-                    )
-                results[prep.var.name] = _result(
-                    survey, prep, coding, rewards[k], comparison, intervals
+            results[prep.var.name] = (
+                _result(survey, prep, coding, rewards[k], comparison),
+                prep,
+            )
+    return results, errors
+
+
+def _with_bootstrap(
+    survey: Survey,
+    analysed: list[tuple[QuestionAnalysis, _Prepared]],
+    coding: _TypeCoding,
+    bootstrap: int,
+    seed: int | np.random.Generator | None,
+    model: PreferenceModel | str | None,
+    zero_policy: ZeroPolicy,
+    level: float,
+) -> list[QuestionAnalysis]:
+    if not bootstrap:
+        return [qa for qa, _ in analysed]
+    intervals = bootstrap_questions(
+        survey, [p for _, p in analysed], coding, bootstrap, seed, model, zero_policy, level
+    )
+    return [
+        dataclasses.replace(qa, bootstrap=b) for (qa, _), b in zip(analysed, intervals, strict=True)
+    ]
+
+
+def _variable(survey: Survey, name: str, bins: int | None, rule: AnswerRule) -> Variable:
+    var = survey.variables[name]
+    if bins is not None and var.kind == "numeric" and var.answers is not None:
+        return bin_variable(var, bins, rule)
+    return var
+
+
+def _run(
+    survey: Survey,
+    questions: Sequence[str] | None = None,
+    *,
+    types: TypesArg = None,
+    keep_dk: bool = False,
+    preprocessing: Preprocessing = "default",
+    include: IncludeArg = None,
+    bins: int | None = None,
+    drop_no_lean: bool = False,
+    sampling: SamplingArg = None,
+    model: PreferenceModel | str | None = None,
+    zero_policy: ZeroPolicy = "mix",
+    bootstrap: int = 0,
+    seed: int | np.random.Generator | None = None,
+    level: float = 0.95,
+    on_unknown: str = "error",
+) -> tuple[SurveyAnalysis, dict[str, ValueError]]:
+    """:func:`analyze_survey`, and the exception of each column that could not be analysed."""
+    kinds = _include_kinds(include)
+    _check_options(zero_policy, bootstrap, model, level, bins, kinds)
+    rule = AnswerRule(keep_dk, preprocessing)
+    if on_unknown not in ("error", "skip"):
+        raise ParameterError(
+            f"The 'on_unknown' parameter must be 'error' or 'skip'. Got {on_unknown!r} instead."
+        )
+    if survey.kind == "crosstab":
+        if bootstrap:
+            raise ParameterError(
+                f"The 'bootstrap' parameter needs respondent-level data; {survey.source!r} is a crosstab."
+            )
+        if preprocessing == "paper":
+            raise ParameterError(
+                f"preprocessing='paper' drops code 99, which needs a wave's codes; "
+                f"{survey.source!r} is a crosstab with option labels only."
+            )
+    if rule.preprocessing == "paper" and kinds:
+        raise ParameterError(
+            "The 'include' parameter cannot apply with preprocessing='paper', which analyses the "
+            "columns the paper's code did."
+        )
+    coding = _code_types(survey, types, drop_no_lean, rule)
+    by_name = {c.name: c for c in survey.columns}
+    skipped: dict[str, Skipped] = {}
+    if questions is None:
+        names = [
+            c.name
+            for c in survey.columns
+            if _selected(c, kinds, rule) and c.name in survey.variables
+        ]
+        for c in survey.columns:
+            if c.name not in names and c.kind not in _ROLE_KINDS:
+                skipped[c.name] = Skipped(
+                    survey.source,
+                    c.name,
+                    _exclusion(c, rule, c.name in survey.variables),
+                    c.kind,
+                    True,
                 )
-            except ValueError as exc:
-                reasons[prep.var.name] = str(exc)
-    done: list[QuestionAnalysis] = []
-    skipped: list[Skipped] = []
-    for name in names:
-        if name in results:
-            done.append(results[name])
-        elif name in reasons:
-            skipped.append(Skipped(survey.source, name, reasons[name]))
-        elif name not in survey.variables:
-            skipped.append(Skipped(survey.source, name, f"not a question of {survey.source!r}"))
-    return SurveyAnalysis(done, skipped)
+    else:
+        names = []
+        for name in dict.fromkeys(questions):
+            col = by_name.get(name)
+            if name not in survey.variables:
+                if on_unknown == "error":
+                    survey.question(name)  # raises with suggestions or the column's class
+                why = (
+                    _exclusion(col, rule, name in survey.variables)
+                    if col is not None
+                    else f"not a question of {survey.source!r}"
+                )
+                skipped[name] = Skipped(
+                    survey.source, name, why, "absent" if col is None else col.kind, col is not None
+                )
+            elif col is not None and not _selected(col, kinds, rule):
+                skipped[name] = Skipped(
+                    survey.source,
+                    name,
+                    _exclusion(col, rule, name in survey.variables),
+                    col.kind,
+                    True,
+                )
+            else:
+                names.append(name)
+    variables = [_variable(survey, n, bins, rule) for n in names]
+    results, errors = _analyze_all(survey, variables, coding, rule, sampling, model, zero_policy)
+    analysed = [results[n] for n in names if n in results]
+    done = _with_bootstrap(survey, analysed, coding, bootstrap, seed, model, zero_policy, level)
+    for name, exc in errors.items():
+        skipped[name] = Skipped(survey.source, name, str(exc), survey.variables[name].kind)
+    order = {c.name: k for k, c in enumerate(survey.columns)}
+    ordered = sorted(skipped.values(), key=lambda s: order.get(s.question, len(order)))
+    return SurveyAnalysis(done, ordered), errors
+
+
+def analyze_survey(
+    survey: Survey,
+    questions: Sequence[str] | None = None,
+    *,
+    types: TypesArg = None,
+    keep_dk: bool = False,
+    preprocessing: Preprocessing = "default",
+    include: IncludeArg = None,
+    bins: int | None = None,
+    drop_no_lean: bool = False,
+    sampling: SamplingArg = None,
+    model: PreferenceModel | str | None = None,
+    zero_policy: ZeroPolicy = "mix",
+    bootstrap: int = 0,
+    seed: int | np.random.Generator | None = None,
+    level: float = 0.95,
+    on_unknown: str = "error",
+) -> SurveyAnalysis:
+    """Analyse every question (or ``questions``) of a survey; the others are skipped with reasons.
+
+    Parameters
+    ----------
+    survey : Survey
+        From :func:`read_wave`, :func:`read_crosstab` or :func:`read_source`.
+    questions : sequence of str, optional
+        Only these columns (default: every column the rules select). An unknown name raises
+        ``ParameterError`` suggesting the closest names (``on_unknown="skip"``: skipped).
+    types : str or sequence of str, optional
+        Type column(s), e.g. ``"F_PARTYSUM_FINAL,F_EDUCCAT"`` (a type is the tuple of codes);
+        default ``F_PARTYSUM_FINAL``. A crosstab's types are its ``group`` column.
+    keep_dk : bool
+        Keep pure "don't know" answers as an option. Refusals, "not asked" and errors never are,
+        and a respondent whose *type* is a non-answer is always dropped.
+    preprocessing : {"default", "paper"}
+        ``"default"``: non-answers are never options and only single-choice questions are
+        analysed. ``"paper"``: the paper's reference code: drop code 99 only (keep every other
+        code, of answers and of types) and analyse every labelled column that is not the id,
+        a weight, ``F_*`` or one of its ten administrative names (see
+        :data:`~socialpref.surveys.columns.PAPER_ADMIN`); waves only.
+    include : str or sequence of str, optional
+        Other column classes to analyse besides questions: ``"numeric"``, ``"open-ended"``,
+        ``"derived"``, ``"admin"``, ``"demographic"`` (``"numeric,open-ended"`` works too).
+    bins : int, optional
+        Analyse included numeric columns as at most ``bins`` equal-count ranges of values
+        (:func:`~socialpref.surveys.binning.bin_variable`) instead of one option per value.
+    drop_no_lean : bool
+        Drop types labelled as no lean / DK / refused (``F_PARTYSUM_FINAL`` code 9). The paper
+        keeps them as a type ("Neither/refused"), as does the default.
+    sampling : vector or dict {option label: probability}, optional
+        The distribution ``D`` of alternatives for NBC (Eq. 13); uniform by default.
+    model : PreferenceModel or str, optional
+        The annotators' preference model for NBC (default Bradley-Terry, ``"bt"``).
+    zero_policy : {"mix", "error", "reference"}
+        How Luce rewards treat a zero share (see :func:`socialpref.luce_rewards`).
+    bootstrap : int
+        Respondent-level weighted bootstrap replicates (0 = none; waves only): intervals for
+        shares, type weights, rewards, average reward and NBC, and ``P(tops differ)``.
+    seed : int or Generator, optional
+        Seed of the bootstrap.
+    level : float
+        Level of the bootstrap's percentile intervals.
+    on_unknown : {"error", "skip"}
+        What to do with requested names the survey lacks.
+
+    Returns
+    -------
+    SurveyAnalysis
+        ``questions``: the analysed columns; ``skipped``: every other column of the source but
+        the id, weights and demographics (``excluded=True``, with its class and reason), and the
+        columns that could not be analysed (e.g. fewer than two options after filtering, a
+        ``sampling`` that does not fit their options), with the reason.
+
+    Raises
+    ------
+    ParameterError
+        Bad option values, an unknown question (``on_unknown="error"``), a bootstrap or
+        ``preprocessing="paper"`` on a crosstab.
+    MissingTypeColumnError
+        A type column the source lacks (a :class:`~socialpref.errors.DataError` naming the
+        nearest columns present); raised before any counting.
+
+    Examples
+    --------
+    >>> from socialpref.surveys import read_wave, analyze_survey  # doctest: +SKIP
+    >>> r = analyze_survey(read_wave("data/demo/ATP W900.sav"), bootstrap=200, seed=0)  # doctest: +SKIP
+    >>> [q.question for q in r.questions if q.tops_differ_supported]  # doctest: +SKIP
+    """
+    return _run(
+        survey,
+        questions,
+        types=types,
+        keep_dk=keep_dk,
+        preprocessing=preprocessing,
+        include=include,
+        bins=bins,
+        drop_no_lean=drop_no_lean,
+        sampling=sampling,
+        model=model,
+        zero_policy=zero_policy,
+        bootstrap=bootstrap,
+        seed=seed,
+        level=level,
+        on_unknown=on_unknown,
+    )[0]
+
+
+def analyze_question(
+    survey: Survey,
+    question: str,
+    *,
+    types: TypesArg = None,
+    keep_dk: bool = False,
+    preprocessing: Preprocessing = "default",
+    include: IncludeArg = None,
+    bins: int | None = None,
+    drop_no_lean: bool = False,
+    sampling: SamplingArg = None,
+    model: PreferenceModel | str | None = None,
+    zero_policy: ZeroPolicy = "mix",
+    bootstrap: int = 0,
+    seed: int | np.random.Generator | None = None,
+    level: float = 0.95,
+) -> QuestionAnalysis:
+    """Analyse one question: :func:`analyze_survey` with one name, raising instead of skipping.
+
+    Options as :func:`analyze_survey`. With the same ``seed`` and types, its bootstrap draws the
+    same replicates as a whole-survey run.
+
+    Raises
+    ------
+    ParameterError
+        Unknown question (suggesting the closest names), a column of a class that is not
+        included (the message says which option brings it), bad options.
+    DataError
+        A missing type column, fewer than two options after filtering.
+
+    Examples
+    --------
+    >>> from socialpref.surveys import read_wave, analyze_question  # doctest: +SKIP
+    >>> qa = analyze_question(read_wave("data/demo/ATP W900.sav"), "EVCAR2_W900")  # doctest: +SKIP
+    >>> qa.nbc_top, qa.average_top  # doctest: +SKIP
+    ('Not too likely', 'Not at all likely')
+    """
+    survey.question(question)  # an unknown name raises here, with suggestions
+    result, errors = _run(
+        survey,
+        [question],
+        types=types,
+        keep_dk=keep_dk,
+        preprocessing=preprocessing,
+        include=include,
+        bins=bins,
+        drop_no_lean=drop_no_lean,
+        sampling=sampling,
+        model=model,
+        zero_policy=zero_policy,
+        bootstrap=bootstrap,
+        seed=seed,
+        level=level,
+    )
+    if result.questions:
+        return result.questions[0]
+    if question in errors:
+        raise errors[question]  # e.g. fewer than two options, with its own type
+    raise ParameterError(
+        f"{question!r} of {survey.source!r} is not analysed: {result.skipped[0].reason}."
+    )
+
+
+__all__ = ["analyze_question", "analyze_survey"]

@@ -16,6 +16,9 @@ from socialpref._typing import FloatArray, IntArray
 from socialpref.aggregate import AggregateComparison
 from socialpref.luce import BootstrapIntervals
 from socialpref.population import Population
+from socialpref.surveys.bootstrap import SUPPORT_THRESHOLD
+from socialpref.surveys.columns import ColumnKind
+from socialpref.surveys.design import DesignEffect, design_effect
 
 
 def _jsonable(x: Any) -> Any:
@@ -64,7 +67,12 @@ class QuestionAnalysis:
     type_columns : tuple of str
         The columns that define the types (``("group",)`` for a crosstab).
     bootstrap : BootstrapIntervals or None
-        Respondent-level weighted bootstrap intervals when requested.
+        Respondent-level weighted bootstrap intervals (and the replicates) when requested.
+    design : DesignEffect
+        Kish's effective sample size, design effect and 95% margin of error of the question
+        and of each type (NaN for a crosstab).
+    kind : ColumnKind
+        The class of the column (``"question"`` unless another class was included).
     """
 
     source: str
@@ -84,6 +92,10 @@ class QuestionAnalysis:
     sampling: FloatArray = field(default_factory=lambda: np.zeros(0))
     type_columns: tuple[str, ...] = ()
     bootstrap: BootstrapIntervals | None = None
+    design: DesignEffect = field(
+        default_factory=lambda: design_effect(np.zeros(0, dtype=np.int64), np.zeros(0), None)
+    )
+    kind: ColumnKind = "question"
 
     @property
     def population(self) -> Population:
@@ -116,8 +128,33 @@ class QuestionAnalysis:
     def kendall_tau(self) -> float:
         return self.comparison.comparison.kendall_tau
 
+    @property
+    def p_tops_differ(self) -> float | None:
+        """Share of bootstrap replicates whose NBC top differs from the average reward's."""
+        return None if self.bootstrap is None else self.bootstrap.p_tops_differ
+
+    @property
+    def tops_differ_supported(self) -> bool | None:
+        """Whether the bootstrap supports the disagreement of the two top choices.
+
+        None when the tops agree or there is no bootstrap; otherwise whether at least
+        :data:`~socialpref.surveys.bootstrap.SUPPORT_THRESHOLD` (half) of the replicates show a
+        disagreement too. An unsupported disagreement is not a finding: more resamples of the
+        same respondents agree than disagree (e.g. two NBC scores a few thousandths apart).
+        """
+        if not self.tops_differ or self.bootstrap is None:
+            return None
+        return self.bootstrap.p_tops_differ >= SUPPORT_THRESHOLD
+
+    @property
+    def verdict(self) -> str:
+        """``"agree"``, ``"differ"`` or ``"differ (not supported)"`` (by the bootstrap)."""
+        if not self.tops_differ:
+            return "agree"
+        return "differ (not supported)" if self.tops_differ_supported is False else "differ"
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: the issue's keys plus rankings, tau, counts (NaN -> None)."""
+        """JSON-ready dict: the analysis, rankings, tau, counts, design effects, bootstrap (NaN -> None)."""
         c = self.comparison
         out: dict[str, Any] = {
             "source": self.source,
@@ -145,6 +182,10 @@ class QuestionAnalysis:
             "n_per_type": self.n_per_type.tolist(),
             "type_columns": list(self.type_columns),
             "unchosen_options": list(self.unchosen_options),
+            "kind": self.kind,
+            "design": self.design.to_dict(),
+            "p_tops_differ": self.p_tops_differ,
+            "tops_differ_supported": self.tops_differ_supported,
         }
         if self.bootstrap is not None:
             out["bootstrap"] = _jsonable(self.bootstrap.to_dict())
@@ -153,14 +194,35 @@ class QuestionAnalysis:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A question that could not be analysed, and why."""
+    """A column that was not analysed, and why.
+
+    Attributes
+    ----------
+    source, question, reason : str
+        The file, the column and why it was not analysed.
+    kind : str
+        The column's class (:data:`~socialpref.surveys.columns.ColumnKind`), or ``"absent"`` for
+        a requested name that the source lacks.
+    excluded : bool
+        True when the column was left out for its class (a numeric, open-ended, administrative
+        or derived column...), False when it was analysed and could not be (e.g. fewer than two
+        options).
+    """
 
     source: str
     question: str
     reason: str
+    kind: str = "question"
+    excluded: bool = False
 
-    def to_dict(self) -> dict[str, str]:
-        return {"source": self.source, "question": self.question, "reason": self.reason}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "question": self.question,
+            "reason": self.reason,
+            "kind": self.kind,
+            "excluded": self.excluded,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,6 +235,16 @@ class SurveyAnalysis:
     def __add__(self, other: SurveyAnalysis) -> SurveyAnalysis:
         return SurveyAnalysis(self.questions + other.questions, self.skipped + other.skipped)
 
+    @property
+    def unanalysable(self) -> list[Skipped]:
+        """Skipped columns that were analysed and could not be (not the excluded, not absent)."""
+        return [s for s in self.skipped if not s.excluded and s.kind != "absent"]
+
+    @property
+    def excluded(self) -> list[Skipped]:
+        """Columns left out for their class."""
+        return [s for s in self.skipped if s.excluded]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "questions": [q.to_dict() for q in self.questions],
@@ -180,24 +252,39 @@ class SurveyAnalysis:
         }
 
     def to_rows(self) -> list[dict[str, Any]]:
-        """One row per (question, option): the flat table behind ``--csv``."""
+        """One row per (question, option): the flat table behind ``--csv``.
+
+        With a bootstrap, the rows also hold the interval bounds of the average reward and NBC
+        and ``p_tops_differ``; the question's margin of error is on every row.
+        """
         rows = []
         for q in self.questions:
-            c = q.comparison
+            c, b = q.comparison, q.bootstrap
             for i, opt in enumerate(q.options):
-                rows.append(
-                    {
-                        "source": q.source,
-                        "question": q.question,
-                        "option": opt,
-                        "n_respondents": int(q.n_per_option[i]),
-                        "average_reward": float(c.average_reward[i]),
-                        "average_rank": int(c.average_ranking[i]),
-                        "nbc": float(c.nbc[i]),
-                        "nbc_rank": int(c.nbc_ranking[i]),
-                        "sampling": float(q.sampling[i]),
-                        "tops_differ": q.tops_differ,
-                        "kendall_tau": _jsonable(q.kendall_tau),
-                    }
-                )
+                row = {
+                    "source": q.source,
+                    "question": q.question,
+                    "option": opt,
+                    "n_respondents": int(q.n_per_option[i]),
+                    "average_reward": float(c.average_reward[i]),
+                    "average_rank": int(c.average_ranking[i]),
+                    "nbc": float(c.nbc[i]),
+                    "nbc_rank": int(c.nbc_ranking[i]),
+                    "sampling": float(q.sampling[i]),
+                    "tops_differ": q.tops_differ,
+                    "kendall_tau": _jsonable(q.kendall_tau),
+                    "margin_of_error": _jsonable(q.design.margin_of_error),
+                }
+                if b is not None:
+                    row.update(
+                        {
+                            "average_reward_low": float(b.average_reward_low[i]),
+                            "average_reward_high": float(b.average_reward_high[i]),
+                            "nbc_low": float(b.nbc_low[i]),
+                            "nbc_high": float(b.nbc_high[i]),
+                            "p_tops_differ": b.p_tops_differ,
+                            "tops_differ_supported": q.tops_differ_supported,
+                        }
+                    )
+                rows.append(row)
         return rows

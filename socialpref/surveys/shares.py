@@ -1,6 +1,7 @@
 """From answers to one question's options, type weights ``p(u)``, choice shares and ``D``.
 
-:func:`_cell_counts` counts the kept respondents of one question per (type cell, code);
+:func:`_cell_counts` counts the kept respondents of one question per (type cell, code): their
+number, their weight and their squared weight (for Kish's design effect);
 :func:`_all_cell_counts` does the same for many wave questions with one ``np.bincount`` per
 block of questions. :func:`_prepare` keeps the observed options and present types and gives
 everything about a question except its rewards and aggregates (:class:`_Prepared`).
@@ -14,9 +15,14 @@ from typing import cast
 import numpy as np
 
 from socialpref._typing import FloatArray, IntArray
+from socialpref.errors import DataError
+from socialpref.surveys.design import DesignEffect, design_effect
 from socialpref.surveys.sampling import SamplingArg, _sampling_vector
-from socialpref.surveys.survey import Survey, Variable
+from socialpref.surveys.survey import AnswerRule, Survey, Variable
 from socialpref.surveys.user_types import _TypeCoding
+
+#: Weighted counts, respondent counts and squared-weight sums per (type cell, code).
+Counts = tuple[FloatArray, IntArray, FloatArray | None]
 
 #: Elements (respondents x questions) counted per ``np.bincount`` call in :func:`_all_cell_counts`.
 _BLOCK_ELEMENTS = 2_000_000
@@ -39,20 +45,19 @@ class _Prepared:
     n_per_type: IntArray
     sampling: FloatArray
     unchosen: tuple[str, ...]
+    design: DesignEffect
 
 
-def _cell_counts(
-    survey: Survey, var: Variable, coding: _TypeCoding, keep_refused: bool
-) -> tuple[FloatArray, IntArray]:
-    """Weighted and unweighted counts per (type cell, code) of the kept respondents."""
+def _cell_counts(survey: Survey, var: Variable, coding: _TypeCoding, rule: AnswerRule) -> Counts:
+    """Weighted, unweighted and squared-weight counts per (type cell, code) of kept respondents."""
     n_codes = var.n_codes
-    allowed = var.allowed(keep_refused)
+    allowed = var.allowed(rule)
     n_cells = len(coding.labels)
     if var.answers is None:
         assert var.counts is not None
         mask = np.outer(np.asarray(coding.kept, dtype=bool), allowed[:-1])
         wcounts = np.where(mask, var.counts, 0.0)
-        return wcounts, np.rint(wcounts).astype(np.int64)
+        return wcounts, np.rint(wcounts).astype(np.int64), None
     assert coding.index is not None
     a = var.answers.astype(np.intp)
     keep = allowed[a] & (coding.index >= 0)
@@ -62,11 +67,16 @@ def _cell_counts(
         np.bincount(cell, minlength=size)[:-1].reshape(n_cells, n_codes), dtype=np.int64
     )
     if survey.weights is None:
-        return ncounts.astype(np.float64), ncounts
-    wcounts = np.asarray(
-        np.bincount(cell, weights=survey.weights, minlength=size)[:-1], dtype=np.float64
-    ).reshape(n_cells, n_codes)
-    return wcounts, ncounts
+        unit = ncounts.astype(np.float64)
+        return unit, ncounts, unit
+    w = survey.weights
+    wcounts, w2counts = (
+        np.asarray(np.bincount(cell, weights=x, minlength=size)[:-1], dtype=np.float64).reshape(
+            n_cells, n_codes
+        )
+        for x in (w, w * w)
+    )
+    return wcounts, ncounts, w2counts
 
 
 def _answer_matrix(survey: Survey, variables: list[Variable]) -> tuple[IntArray, int]:
@@ -87,8 +97,8 @@ def _answer_matrix(survey: Survey, variables: list[Variable]) -> tuple[IntArray,
 
 
 def _all_cell_counts(
-    survey: Survey, variables: list[Variable], coding: _TypeCoding, keep_refused: bool
-) -> list[tuple[FloatArray, IntArray]]:
+    survey: Survey, variables: list[Variable], coding: _TypeCoding, rule: AnswerRule
+) -> list[Counts]:
     """:func:`_cell_counts` for many wave questions, a block of questions per ``np.bincount``.
 
     Every answer is counted (type cell x code, with one extra row for dropped respondents and
@@ -97,7 +107,7 @@ def _all_cell_counts(
     assert coding.index is not None
     n_cells = len(coding.labels)
     n = survey.n_rows
-    out: list[tuple[FloatArray, IntArray]] = []
+    out: list[Counts] = []
     block = max(1, _BLOCK_ELEMENTS // max(n, 1))
     rows = np.where(coding.index >= 0, coding.index, n_cells)
     for start in range(0, len(variables), block):
@@ -111,20 +121,31 @@ def _all_cell_counts(
             np.bincount(flat, minlength=len(chunk) * size), dtype=np.int64
         ).reshape(len(chunk), n_cells + 1, width)
         wcounts: FloatArray
+        w2counts: FloatArray
         if survey.weights is None:
-            wcounts = ncounts.astype(np.float64)
+            wcounts = w2counts = ncounts.astype(np.float64)
         else:
-            wflat = np.broadcast_to(survey.weights, (len(chunk), n)).ravel()
-            wcounts = np.asarray(
-                np.bincount(flat, weights=wflat, minlength=len(chunk) * size), dtype=np.float64
-            ).reshape(len(chunk), n_cells + 1, width)
+            w = survey.weights
+            wcounts, w2counts = (
+                np.asarray(
+                    np.bincount(
+                        flat,
+                        weights=np.broadcast_to(x, (len(chunk), n)).ravel(),
+                        minlength=len(chunk) * size,
+                    ),
+                    dtype=np.float64,
+                ).reshape(len(chunk), n_cells + 1, width)
+                for x in (w, w * w)
+            )
         for k, v in enumerate(chunk):
-            dropped = ~v.allowed(keep_refused)[:-1]
+            dropped = ~v.allowed(rule)[:-1]
             nc = ncounts[k, :n_cells, : v.n_codes].copy()
             wc = wcounts[k, :n_cells, : v.n_codes].copy()
+            w2 = w2counts[k, :n_cells, : v.n_codes].copy()
             nc[:, dropped] = 0
             wc[:, dropped] = 0.0
-            out.append((wc, nc))
+            w2[:, dropped] = 0.0
+            out.append((wc, nc, w2))
     return out
 
 
@@ -141,12 +162,12 @@ def _prepare(
     survey: Survey,
     var: Variable,
     coding: _TypeCoding,
-    wcounts: FloatArray,
-    ncounts: IntArray,
-    keep_refused: bool,
+    counted: Counts,
+    rule: AnswerRule,
     sampling: SamplingArg,
 ) -> _Prepared:
-    allowed = var.allowed(keep_refused)
+    wcounts, ncounts, w2counts = counted
+    allowed = var.allowed(rule)
     observed = (ncounts.sum(axis=0) > 0) if var.answers is not None else (wcounts.sum(axis=0) > 0)
     opt_idx = np.flatnonzero(observed)
     type_idx = np.flatnonzero(wcounts[:, opt_idx].sum(axis=1) > 0)
@@ -155,7 +176,7 @@ def _prepare(
     n_kept = int(ncounts.sum())
     if len(opt_idx) < 2:
         got = f"only {options[0]!r}" if options else "none"
-        raise ValueError(
+        raise DataError(
             f"Question {var.name!r} of {survey.source!r} has fewer than two options after filtering "
             f"({got}; {n_kept} respondents kept)."
         )
@@ -163,6 +184,8 @@ def _prepare(
     counts = wcounts[type_idx][:, opt_idx]
     row = counts.sum(axis=1)  # p(u) and shares as socialpref.shares_from_counts
     sub_n = ncounts[type_idx][:, opt_idx]
+    n_per_type = sub_n.sum(axis=1).astype(np.int64)
+    sum_w2 = None if w2counts is None else w2counts[type_idx][:, opt_idx].sum(axis=1)
     return _Prepared(
         var=var,
         options=options,
@@ -174,7 +197,8 @@ def _prepare(
         shares=counts / row[:, None],
         n_kept=n_kept,
         n_per_option=sub_n.sum(axis=0).astype(np.int64),
-        n_per_type=sub_n.sum(axis=1).astype(np.int64),
+        n_per_type=n_per_type,
         sampling=_sampling_vector(sampling, options),
         unchosen=unchosen,
+        design=design_effect(n_per_type, row, sum_w2),
     )

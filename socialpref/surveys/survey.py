@@ -1,57 +1,35 @@
 """The typed survey object that readers return and the analysis consumes.
 
 A :class:`Survey` holds either respondent-level data (an ATP wave) or aggregated counts (a
-crosstab). Answers are stored as small integer arrays: for each question, ``answers[k]`` is the
-index of respondent ``k``'s code in :attr:`Variable.codes` (``-1`` for a missing answer), so that
-counting the answers of every question is one ``np.bincount`` each.
+crosstab). Answers are stored as small integer arrays: for each coded column, ``answers[k]`` is
+the index of respondent ``k``'s code in :attr:`Variable.codes` (``-1`` for an empty answer), so
+that counting the answers of every question is one ``np.bincount`` each. Every code carries its
+:data:`~socialpref.surveys.labels.AnswerStatus`; an :class:`AnswerRule` says which statuses are
+options.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from socialpref._typing import FloatArray
+from socialpref.errors import ParameterError
+from socialpref.surveys.columns import Column, ColumnKind
+from socialpref.surveys.labels import AnswerStatus
 
 SurveyKind = Literal["wave", "crosstab"]
-
-#: Words a "Refused" label (Pew's code 99) is made of: "Refused", "DK/Refused", "(VOL) Refused",
-#: "Refused/Web blank", "DK/Ref". A label with any other word ("DK/Refused/No lean", the party
-#: type the paper keeps; "I refused the vaccine", a real answer) is not a refusal.
-_REFUSAL_WORDS = frozenset({"refused", "ref"})
-_REFUSAL_VOCABULARY = _REFUSAL_WORDS | {
-    "dk", "vol", "no", "answer", "web", "blank", "don't", "dont", "know", "not", "sure", "skipped",
-}  # fmt: skip
-#: A type label meaning "no lean" / "don't know" / "refused" (e.g. F_PARTYSUM_FINAL code 9).
-_NO_LEAN_RE = re.compile(r"no lean|\bdk\b|don'?t know|refused|not sure", re.IGNORECASE)
-
-
-def is_refused_label(label: str) -> bool:
-    """Whether a value label means "Refused" (``"Refused"``, ``"DK/Refused"``, ``"Refused (VOL.)"``).
-
-    >>> is_refused_label("Refused"), is_refused_label("DK/Refused/No lean")
-    (True, False)
-    >>> is_refused_label("(VOL) Refused"), is_refused_label("DK/Ref"), is_refused_label("Reform")
-    (True, True, False)
-    """
-    words = {w for w in re.split(r"[\s/\-,.()\[\]]+", label.lower()) if w}
-    return bool(words & _REFUSAL_WORDS) and words <= _REFUSAL_VOCABULARY
-
-
-def is_no_lean_label(label: str) -> bool:
-    """Whether a type label is a non-substantive group (no lean, DK, refused).
-
-    >>> is_no_lean_label("DK/Ref-no lean"), is_no_lean_label("Rep/Lean Rep")
-    (True, False)
-    """
-    return _NO_LEAN_RE.search(label) is not None
+Preprocessing = Literal["default", "paper"]
+#: ``"default"``: non-answers are never options; ``"paper"``: the paper's rule (drop code 99).
+PREPROCESSINGS: tuple[Preprocessing, ...] = ("default", "paper")
+#: The one code that the paper's reference code drops (Pew's "Refused").
+PAPER_DROPPED_CODE = 99.0
 
 
 def format_code(code: float) -> str:
@@ -59,9 +37,49 @@ def format_code(code: float) -> str:
     return str(int(code)) if float(code).is_integer() else repr(float(code))
 
 
+@dataclass(frozen=True)
+class AnswerRule:
+    """Which codes of a question are options.
+
+    Attributes
+    ----------
+    keep_dk : bool
+        Keep pure "don't know" answers (status ``"dk"``) as an option. Refusals and missing or
+        erroneous answers never become options.
+    preprocessing : {"default", "paper"}
+        ``"default"``: options are the codes whose status is ``"answer"`` (plus ``"dk"`` with
+        ``keep_dk``). ``"paper"``: the rule of the paper's reference code, every code but 99
+        (labelled or not, whatever its label); ``keep_dk`` does not apply.
+    """
+
+    keep_dk: bool = False
+    preprocessing: Preprocessing = "default"
+
+    def __post_init__(self) -> None:
+        if self.preprocessing not in PREPROCESSINGS:
+            raise ParameterError(
+                f"The 'preprocessing' parameter must be one of {PREPROCESSINGS}. "
+                f"Got {self.preprocessing!r} instead."
+            )
+        if not isinstance(self.keep_dk, (bool, np.bool_)):
+            raise ParameterError(
+                f"The 'keep_dk' parameter must be True or False. Got {self.keep_dk!r} instead."
+            )
+        if self.keep_dk and self.preprocessing == "paper":
+            raise ParameterError(
+                "The 'keep_dk' parameter cannot apply with preprocessing='paper', which keeps "
+                "every code but 99 (don't know included)."
+            )
+
+    @property
+    def for_types(self) -> AnswerRule:
+        """The rule for type columns: non-answers are never a type (``keep_dk`` is for answers)."""
+        return AnswerRule(False, self.preprocessing)
+
+
 @dataclass(frozen=True, eq=False)
 class Variable:
-    """One coded column: a question or a demographic.
+    """One coded column: a question, a demographic, or another column an analysis may include.
 
     Attributes
     ----------
@@ -74,12 +92,16 @@ class Variable:
         file, with codes ``1, 2, ...``).
     labels : tuple of str
         One label per code (the code itself when unlabelled).
-    refused : tuple of bool
-        Codes whose label means "Refused" (dropped unless ``keep_refused``).
-    missing : tuple of bool
-        Codes declared missing in the file that are not "Refused" (always dropped).
-    answers : int16 array (n_respondents,) or None
-        Index into ``codes`` per respondent, ``-1`` when missing (waves only).
+    status : tuple of AnswerStatus
+        Per code: ``"answer"``, ``"dk"``, ``"refused"`` or ``"missing"`` (from its label, the
+        file's user-missing declarations and, for an unlabelled 99 of a categorical column, Pew's
+        convention that 99 is the non-answer).
+    declared : tuple of bool
+        Codes declared user-missing in the file.
+    kind : ColumnKind
+        The column's class.
+    answers : integer array (n_respondents,) or None
+        Index into ``codes`` per respondent, ``-1`` when empty (waves only).
     counts : float array (n_groups, n_codes) or None
         Weighted counts per group and option (crosstabs only).
     """
@@ -88,38 +110,56 @@ class Variable:
     text: str
     codes: tuple[float, ...]
     labels: tuple[str, ...]
-    refused: tuple[bool, ...]
-    missing: tuple[bool, ...]
-    answers: NDArray[np.int16] | None = None
+    status: tuple[AnswerStatus, ...]
+    declared: tuple[bool, ...] = ()
+    kind: ColumnKind = "question"
+    answers: NDArray[np.signedinteger[Any]] | None = None
     counts: FloatArray | None = None
-    _masks: dict[bool, NDArray[np.bool_]] = field(default_factory=dict, repr=False, compare=False)
+    _masks: dict[AnswerRule, NDArray[np.bool_]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def n_codes(self) -> int:
         return len(self.codes)
 
-    def allowed(self, keep_refused: bool) -> NDArray[np.bool_]:
-        """Read-only mask over codes (plus a trailing ``False`` for index ``-1``) of kept answers."""
-        key = bool(keep_refused)
-        cached = self._masks.get(key)
+    def allowed(self, rule: AnswerRule = AnswerRule()) -> NDArray[np.bool_]:
+        """Read-only mask over codes (plus a trailing ``False`` for index ``-1``) of the options."""
+        cached = self._masks.get(rule)
         if cached is None:
-            ok = ~np.asarray(self.missing, dtype=bool)
-            if not keep_refused:
-                ok &= ~np.asarray(self.refused, dtype=bool)
+            if rule.preprocessing == "paper":
+                ok = np.asarray([c != PAPER_DROPPED_CODE for c in self.codes], dtype=bool)
+            else:
+                keep = {"answer", "dk"} if rule.keep_dk else {"answer"}
+                ok = np.asarray([s in keep for s in self.status], dtype=bool)
             cached = np.append(ok, False)
             cached.setflags(write=False)
-            self._masks[key] = cached
+            self._masks[rule] = cached
         return cached
 
 
 @dataclass(frozen=True, eq=False)
 class QuestionSummary:
-    """One row of ``socialpref surveys list``."""
+    """One row of ``socialpref surveys list``: a column, its class and, for questions, options."""
 
     name: str
     text: str
     options: tuple[str, ...]
     n_respondents: int
+    kind: ColumnKind = "question"
+    reason: str = ""
+    non_answers: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "text": self.text,
+            "kind": self.kind,
+            "reason": self.reason,
+            "options": list(self.options),
+            "non_answers": list(self.non_answers),
+            "n_respondents": self.n_respondents,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,7 +174,8 @@ class Survey:
         The file read.
     kind : {"wave", "crosstab"}
     questions : tuple of str
-        Question names in file order.
+        Names of the columns classed ``"question"``, in file order: what an analysis takes by
+        default.
     demographics : tuple of str
         ``F_*`` columns with value labels (waves only).
     weights : float array (n_respondents,) or None
@@ -148,6 +189,13 @@ class Survey:
         The file label of a ``.sav`` (e.g. says "SYNTHETIC" for the demo wave).
     groups : tuple of str
         Crosstab group labels in file order (crosstabs only).
+    columns : tuple of Column
+        Every column of the file with its class and the reason for it, in file order.
+    variables : mapping {name: Variable}
+        Every coded column an analysis may take (questions, and the numeric, open-ended,
+        derived and administrative columns with numeric codes that ``include`` brings in).
+    demographic_variables : mapping {name: Variable}
+        The coded ``F_*`` columns.
     """
 
     source: str
@@ -161,6 +209,7 @@ class Survey:
     file_label: str = ""
     groups: tuple[str, ...] = ()
     n_rows: int = 0
+    columns: tuple[Column, ...] = ()
     variables: Mapping[str, Variable] = field(default_factory=dict, repr=False)
     demographic_variables: Mapping[str, Variable] = field(default_factory=dict, repr=False)
     cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
@@ -170,15 +219,30 @@ class Survey:
         """Rows of the wave (0 for a crosstab)."""
         return self.n_rows
 
+    def column(self, name: str) -> Column | None:
+        """The :class:`Column` called ``name``, or None."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    def names_of_kind(self, kinds: Sequence[str]) -> tuple[str, ...]:
+        """Coded columns of the given classes, in file order."""
+        wanted = set(kinds)
+        return tuple(c.name for c in self.columns if c.kind in wanted and c.name in self.variables)
+
     def question(self, name: str) -> Variable:
-        """The coded question ``name``; an unknown name raises ``ValueError`` with close matches."""
+        """The coded column ``name``; an unknown name raises ``ValueError`` with close matches."""
         try:
             return self.variables[name]
         except KeyError:
-            raise ValueError(self.unknown_question(name)) from None
+            raise ParameterError(self.unknown_question(name)) from None
 
     def unknown_question(self, name: str) -> str:
         """The message for an unknown question name, with the closest names."""
+        col = self.column(name)
+        if col is not None:
+            return f"{name!r} of {self.source!r} is not a coded answer column: {col.kind}, {col.reason}."
         close = difflib.get_close_matches(name, self.questions, n=5, cutoff=0.5)
         if not close:
             lowered = {q.lower(): q for q in self.questions}
@@ -197,27 +261,56 @@ class Survey:
         """The wording of question ``name`` (its column label)."""
         return self.question(name).text
 
-    def options(self, name: str) -> tuple[str, ...]:
-        """Option labels of question ``name`` in code order, "Refused" and missing codes excluded."""
+    def options(self, name: str, rule: AnswerRule = AnswerRule()) -> tuple[str, ...]:
+        """Labels of the codes of ``name`` that ``rule`` keeps as options, in code order."""
         var = self.question(name)
-        return tuple(
-            lab
-            for lab, r, m in zip(var.labels, var.refused, var.missing, strict=True)
-            if not (r or m)
-        )
+        ok = var.allowed(rule)
+        return tuple(lab for lab, keep in zip(var.labels, ok, strict=False) if keep)
 
-    def n_answered(self, name: str) -> int:
-        """Respondents with a non-missing, non-refused answer (crosstab: rounded total count)."""
+    def n_answered(self, name: str, rule: AnswerRule = AnswerRule()) -> int:
+        """Respondents whose answer is an option under ``rule`` (crosstab: rounded total count)."""
         var = self.question(name)
-        ok = var.allowed(keep_refused=False)
+        ok = var.allowed(rule)
         if var.answers is not None:
             return int(np.count_nonzero(ok[var.answers]))
         assert var.counts is not None
         return round(float(var.counts[:, ok[:-1]].sum()))
 
     def summary(self) -> list[QuestionSummary]:
-        """Name, text, options and respondents of every question, in file order."""
-        return [
-            QuestionSummary(q, self.question_text(q), self.options(q), self.n_answered(q))
-            for q in self.questions
-        ]
+        """Every column in file order: class, reason and, for coded ones, options and respondents."""
+        rows = []
+        for col in self.columns:
+            var = self.variables.get(col.name) or self.demographic_variables.get(col.name)
+            if var is None:
+                rows.append(QuestionSummary(col.name, col.text, (), 0, col.kind, col.reason))
+                continue
+            nonans = tuple(
+                f"{lab} [{format_code(c)}]"
+                for c, lab, s in zip(var.codes, var.labels, var.status, strict=True)
+                if s != "answer"
+            )
+            rows.append(
+                QuestionSummary(
+                    col.name,
+                    col.text,
+                    self.options(col.name) if col.name in self.variables else (),
+                    self.n_answered(col.name) if col.name in self.variables else 0,
+                    col.kind,
+                    col.reason,
+                    nonans,
+                )
+            )
+        return rows
+
+
+__all__ = [
+    "PAPER_DROPPED_CODE",
+    "PREPROCESSINGS",
+    "AnswerRule",
+    "Preprocessing",
+    "QuestionSummary",
+    "Survey",
+    "SurveyKind",
+    "Variable",
+    "format_code",
+]

@@ -24,7 +24,7 @@ def wave(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = REPO / "data" / "demo" / "ATP W900.sav"
     if path.exists():
         return path
-    from socialpref.surveys.demo import demo_wave, write_wave
+    from data.wavegen import demo_wave, write_wave
 
     return write_wave(demo_wave(), tmp_path_factory.mktemp("wave") / "ATP W900.sav")
 

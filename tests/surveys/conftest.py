@@ -91,3 +91,13 @@ def demo_path() -> Path:
     path = Path(__file__).resolve().parents[2] / "data" / "demo" / "ATP W900.sav"
     assert path.exists(), "run: python data/make_demo_wave.py"
     return path
+
+
+@pytest.fixture(scope="session")
+def varied_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The SYNTHETIC wave with every kind of column and label (data/wavegen.py), as .sav and .dta."""
+    from data.wavegen import varied_wave, write_wave
+
+    folder = tmp_path_factory.mktemp("varied")
+    data = varied_wave(600, 5)
+    return {suffix: write_wave(data, folder / f"ATP W5{suffix}") for suffix in (".sav", ".dta")}

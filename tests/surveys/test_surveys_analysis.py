@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from socialpref import Population, compare_aggregates, luce_rewards
+from socialpref.errors import DataError
 from socialpref.surveys import (
     QuestionAnalysis,
     analyze_question,
@@ -74,18 +75,18 @@ def test_unweighted_and_other_weight(tiny_wave: Path) -> None:
     np.testing.assert_allclose(same.shares, qa.shares, atol=ATOL)
 
 
-def test_refused_kept_and_single_option(tiny_wave: Path) -> None:
+def test_refused_never_an_option_and_single_option(tiny_wave: Path) -> None:
     s = read_wave(tiny_wave)
-    with pytest.raises(ValueError, match=r"'Q2_W5'.*fewer than two options.*only 'Agree'"):
+    with pytest.raises(DataError, match=r"'Q2_W5'.*fewer than two options.*only 'Agree'"):
         analyze_question(s, "Q2_W5")
-    qa = analyze_question(s, "Q2_W5", keep_refused=True)
-    assert qa.options == ("Agree", "Refused")
-    qa1 = analyze_question(s, "Q1_W5", keep_refused=True)
-    assert qa1.options == ("Yes", "No", "Refused") and qa1.n_respondents == 9
+    with pytest.raises(DataError, match="fewer than two options"):
+        analyze_question(s, "Q2_W5", keep_dk=True)  # a refusal is not a "don't know"
+    # the paper's rule drops code 99 only: here the same
+    assert analyze_question(s, "Q1_W5", preprocessing="paper").options == ("Yes", "No")
     result = analyze_survey(s)
     assert [q.question for q in result.questions] == ["Q1_W5"]
-    assert [(k.source, k.question) for k in result.skipped] == [("ATP W5.sav", "Q2_W5")]
-    assert "fewer than two options" in result.skipped[0].reason
+    assert [(k.source, k.question) for k in result.unanalysable] == [("ATP W5.sav", "Q2_W5")]
+    assert "fewer than two options" in result.unanalysable[0].reason
 
 
 def test_types_errors_and_combinations(tiny_wave: Path) -> None:
@@ -199,7 +200,7 @@ def test_bad_options(tiny_wave: Path) -> None:
         analyze_survey(s, model="nope")
     # zero_policy="error": the question with a zero share is skipped with the reason
     r = analyze_survey(s, zero_policy="error")
-    assert r.questions == [] and "never chose" in r.skipped[0].reason
+    assert r.questions == [] and "never chose" in r.unanalysable[0].reason
 
 
 def test_batch_path_equals_single_question_path(demo_path: Path) -> None:
@@ -207,10 +208,11 @@ def test_batch_path_equals_single_question_path(demo_path: Path) -> None:
     for kw in (
         {},
         {"types": "F_PARTYSUM_FINAL,F_AGECAT"},
-        {"model": "thurstone", "keep_refused": True},
+        {"model": "thurstone", "keep_dk": True},
+        {"preprocessing": "paper"},
     ):
         result = analyze_survey(s, **kw)  # type: ignore[arg-type]
-        assert len(result.questions) == len(s.questions)
+        assert len(result.questions) >= len(s.questions)
         for qa in result.questions:
             one = analyze_question(s, qa.question, **kw)  # type: ignore[arg-type]
             assert qa.options == one.options and qa.types == one.types
@@ -276,7 +278,7 @@ def test_crosstab_refused_and_no_lean_groups(tmp_path: Path) -> None:
     qa = analyze_question(s, "Q")
     assert qa.options == ("A", "B") and qa.unchosen_options == ("C",)
     np.testing.assert_allclose(qa.type_weights, [4 / 6, 2 / 6], atol=ATOL)
-    assert analyze_question(s, "Q", keep_refused=True).options == ("A", "B", "Refused")
+    assert analyze_question(s, "Q", keep_dk=True).options == ("A", "B")  # Refused is no DK
     assert analyze_question(s, "Q", drop_no_lean=True).types == ("Rep",)
 
 
@@ -306,9 +308,19 @@ def test_result_object_and_json(tiny_wave: Path) -> None:
         and isinstance(q["nbc_top"], str)
     )
     assert np.asarray(q["shares"]).shape == (3, 2) and np.asarray(q["rewards"]).shape == (3, 2)
-    assert d["skipped"] == [
-        {"source": "ATP W5.sav", "question": "Q2_W5", "reason": result.skipped[0].reason}
+    failed = [k for k in d["skipped"] if not k["excluded"]]
+    assert failed == [
+        {
+            "source": "ATP W5.sav",
+            "question": "Q2_W5",
+            "reason": result.unanalysable[0].reason,
+            "kind": "question",
+            "excluded": False,
+        }
     ]
+    assert {k["question"] for k in d["skipped"] if k["excluded"]} == {
+        "INTERVIEW_START_W5", "DEVICE_TYPE_W5", "LANG_W5", "NUMERIC_OPEN_W5"
+    }  # fmt: skip
     json.dumps(d, allow_nan=False)  # Kendall tau NaN (2 options, a tie) becomes null
     qa: QuestionAnalysis = result.questions[0]
     pop = qa.population
@@ -326,7 +338,7 @@ def test_demo_wave_properties(demo_path: Path) -> None:
     assert demo_path.stat().st_size < 1_000_000
     assert {"F_PARTYSUM_FINAL", "F_EDUCCAT", "F_AGECAT", "F_GENDER"} <= set(s.demographics)
     result = analyze_survey(s)
-    assert not result.skipped
+    assert not result.unanalysable
     differ = [q.question for q in result.questions if q.tops_differ]
     assert "EVCAR2_W900" in differ and "POLREFORM_W900" in differ
     assert len(differ) <= len(result.questions) // 3  # most questions agree
@@ -342,7 +354,7 @@ def test_demo_wave_properties(demo_path: Path) -> None:
 
 
 def test_demo_generator_is_deterministic(tmp_path: Path, demo_path: Path) -> None:
-    from socialpref.surveys.demo import demo_wave, write_wave
+    from data.wavegen import demo_wave, write_wave
 
     a, b = demo_wave(900), demo_wave(900)
     pd.testing.assert_frame_equal(a.frame, b.frame)
@@ -372,10 +384,9 @@ def test_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
-def test_keep_refused_keeps_the_option_not_the_type(tiny_wave: Path) -> None:
-    # respondent 9 refused F_EDUCCAT (code 99) and answered Q2_W5: no user type for them
+def test_paper_rule_keeps_refused_types_but_not_99(tiny_wave: Path) -> None:
+    # respondent 9 refused F_EDUCCAT (code 99): no user type for them under either rule
     s = read_wave(tiny_wave)
-    qa = analyze_question(s, "Q2_W5", types="F_EDUCCAT", keep_refused=True)
+    qa = analyze_question(s, "Q1_W5", types="F_EDUCCAT", preprocessing="paper")
     assert qa.types == ("College grad+", "Non-college")
-    assert qa.options == ("Agree", "Refused")
-    assert qa.n_respondents == 9
+    assert qa.n_respondents == 8

@@ -61,7 +61,10 @@ def test_analyze_writes_json_and_csv(demo_path: Path, tmp_path: Path) -> None:
     out_json, out_csv = tmp_path / "a" / "r.json", tmp_path / "r.csv"
     result = run("analyze", str(demo_path), "--json", str(out_json), "--csv", str(out_csv))
     assert result.exit_code == 0, result.output
-    assert "20 questions analysed, 0 skipped" in result.output
+    assert (
+        "20 questions analysed, 11 columns not analysed for their class, 0 could" in result.output
+    )
+    assert "open-ended" in result.output and "--include-kind numeric" in result.output
     data = json.loads(out_json.read_text())
     assert set(data) == {"questions", "skipped"} and len(data["questions"]) == 20
     keys = {"source", "question", "text", "options", "types", "type_weights", "shares", "rewards",
@@ -90,10 +93,11 @@ def test_analyze_options(demo_path: Path, tmp_path: Path) -> None:
     )
     q = data["questions"][0]
     assert "bootstrap" in q and len(q["types"]) == 2
-    kept = run("analyze", str(demo_path), "-q", "SATIS_W900", "--keep-refused", "--json", str(out))
-    assert (
-        kept.exit_code == 0 and "Refused" in json.loads(out.read_text())["questions"][0]["options"]
-    )
+    kept = run("analyze", str(demo_path), "-q", "AICONCERN_W900", "--keep-dk", "--json", str(out))
+    assert kept.exit_code == 0
+    assert "Not sure (VOL.)" in json.loads(out.read_text())["questions"][0]["unchosen_options"]
+    paper = run("analyze", str(demo_path), "-q", "SATIS_W900", "--preprocessing", "paper")
+    assert paper.exit_code == 0, paper.output
     unweighted = run("analyze", str(demo_path), "-q", "SATIS_W900", "--unweighted")
     assert unweighted.exit_code == 0
 
@@ -173,3 +177,79 @@ def test_excluded_weights_are_reported_by_every_command(sav, tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     text = (tmp_path / "rep" / "report.md").read_text()
     assert "3 respondents have a missing or zero weight in `WEIGHT_W1`" in text
+
+
+def test_list_shows_every_column_with_its_class(demo_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cols.json"
+    result = run("list", str(demo_path), "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Other columns (not analysed by default)" in result.output
+    assert "THERM_HARRIS_W900" in result.output and "open-ended" in result.output
+    data = json.loads(out.read_text())
+    kinds = {c["name"]: c["kind"] for c in data["columns"]}
+    assert kinds["EVCAR2_W900"] == "question" and kinds["THERM_HARRIS_W900"] == "numeric"
+    assert kinds["EVCAR2OE1_W900"] == "open-ended" and kinds["ECONSUM_W900"] == "derived"
+    assert kinds["FLAG_W900"] == kinds["XPANEL_W900"] == kinds["DURATION_W900"] == "admin"
+    ev = next(c for c in data["columns"] if c["name"] == "EVCAR2_W900")
+    assert ev["non_answers"] == ["Refused [99]"] and len(ev["options"]) == 5
+
+
+def test_analyze_bootstraps_by_default(demo_path: Path, tmp_path: Path) -> None:
+    out, table = tmp_path / "r.json", tmp_path / "r.csv"
+    result = run("analyze", str(demo_path), "--json", str(out), "--csv", str(table))
+    assert result.exit_code == 0, result.output
+    assert "P(differ)" in result.output and "MoE" in result.output
+    assert "not supported by the bootstrap" in result.output
+    data = json.loads(out.read_text())
+    assert all(q["bootstrap"]["n_boot"] == 100 for q in data["questions"])
+    assert run("analyze", str(demo_path), "--json", str(out)).exit_code == 0
+    assert json.loads(out.read_text()) == data  # seed 0 by default: the same numbers
+    off = run("analyze", str(demo_path), "--bootstrap", "0", "--json", str(out))
+    assert off.exit_code == 0 and "bootstrap" not in json.loads(out.read_text())["questions"][0]
+    with table.open() as fh:
+        assert "nbc_low" in next(csv.reader(fh))
+
+
+def test_show_prints_intervals_and_the_margin_of_error(demo_path: Path) -> None:
+    result = run("show", str(demo_path), "EVCAR2_W900", "--bootstrap", "50")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "95% bootstrap intervals (50 replicates)" in out and "P(differ)" in out
+    assert "design effect" in out and "margin of error ±" in out
+    numeric = run("show", str(demo_path), "THERM_HARRIS_W900")
+    _one_line_error(numeric, "--include-kind numeric")
+    binned = run(
+        "show", str(demo_path), "THERM_HARRIS_W900", "--include-kind", "numeric", "--bins", "4"
+    )
+    assert binned.exit_code == 0 and "0-" in binned.output
+
+
+def test_varied_wave_dta_and_options(varied_paths: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    result = run("analyze", str(varied_paths[".dta"]), "--bootstrap", "20", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    excluded = {k["question"]: k["kind"] for k in data["skipped"] if k["excluded"]}
+    assert excluded["NATCHROE1_W5"] == "open-ended" and excluded["OPENTEXT_W5"] == "text"
+    more = run("analyze", str(varied_paths[".sav"]), "--include-kind", "numeric,open-ended",
+               "--bins", "3", "--keep-dk", "--bootstrap", "0", "--json", str(out))  # fmt: skip
+    assert more.exit_code == 0, more.output
+    names = {q["question"]: q for q in json.loads(out.read_text())["questions"]}
+    assert len(names["THERM1_W5"]["options"]) == 3 and "NATCHROE1_W5" in names
+    assert names["DKQ_W5"]["options"] == ["Yes", "No", "Don't know"]
+    bad = run("analyze", str(varied_paths[".sav"]), "--preprocessing", "pew")
+    assert bad.exit_code == 2 and "preprocessing" in bad.output
+
+
+def test_input_errors_are_short(sav, tmp_path: Path) -> None:
+    wide = tmp_path / "respondents.csv"
+    header = ["QKEY", *(f"Q{k}_W5" for k in range(400)), "WEIGHT_W5"]
+    wide.write_text(",".join(header) + "\n" + ",".join("1" for _ in header) + "\n")
+    result = run("analyze", str(wide))
+    _one_line_error(result, "respondent-level data")
+    assert len(result.stderr) < 400
+    party = {"Q_W4": [1, 2, 1, 2], "F_PARTYSUM_TYPOLOGY": [1, 2, 1, 2], "WEIGHT_W4": [1] * 4}
+    labels = {"Q_W4": {1.0: "A", 2.0: "B"}, "F_PARTYSUM_TYPOLOGY": {1.0: "R", 2.0: "D"}}
+    wave = sav(tmp_path / "ATP W4.sav", party, labels)
+    _one_line_error(run("analyze", str(wave)), "--types")
+    assert "F_PARTYSUM_TYPOLOGY" in run("analyze", str(wave)).stderr

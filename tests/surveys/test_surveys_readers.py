@@ -11,9 +11,6 @@ import pytest
 
 from socialpref.surveys import (
     analyze_survey,
-    is_admin_column,
-    is_no_lean_label,
-    is_refused_label,
     read_crosstab,
     read_sampling,
     read_source,
@@ -32,6 +29,13 @@ def test_wave_columns_are_classified(tiny_wave: Path) -> None:
     assert s.source == "ATP W5.sav" and s.path == tiny_wave and s.kind == "wave"
     # QKEY, admin columns (even labelled ones), weights and the unlabelled column are not questions
     assert s.questions == ("Q1_W5", "Q2_W5")
+    kinds = {c.name: c.kind for c in s.columns}
+    assert kinds == {
+        "QKEY": "id", "INTERVIEW_START_W5": "admin", "DEVICE_TYPE_W5": "admin",
+        "LANG_W5": "admin", "Q1_W5": "question", "Q2_W5": "question",
+        "NUMERIC_OPEN_W5": "numeric", "F_PARTYSUM_FINAL": "demographic",
+        "F_EDUCCAT": "demographic", "WEIGHT_W5": "weight", "WEIGHT_W5_XS": "weight",
+    }  # fmt: skip
     assert s.demographics == ("F_PARTYSUM_FINAL", "F_EDUCCAT")
     assert s.question_text("Q1_W5") == "Do you like tests?"
     assert s.options("Q1_W5") == ("Yes", "No", "Maybe")  # code order, Refused excluded
@@ -91,36 +95,30 @@ def test_refused_and_missing_codes_come_from_labels(sav: WaveWriter, tmp_path: P
     p = sav(
         tmp_path / "ATP W2.sav",
         {"Q_W2": [1, 2, 98, 99, 7, 1], "WEIGHT_W2": [1] * 6},
-        {"Q_W2": {1.0: "A", 2.0: "B", 7.0: "Skipped", 98.0: "Refused (VOL.)", 99.0: "Other"}},
+        {
+            "Q_W2": {
+                1.0: "A",
+                2.0: "B",
+                7.0: "Other (write-in)",
+                98.0: "Refused (VOL.)",
+                99.0: "Other",
+            }
+        },
         missing_ranges={"Q_W2": [7]},
     )
     s = read_wave(p)
     var = s.question("Q_W2")
     assert var.codes == (1.0, 2.0, 7.0, 98.0, 99.0)
-    assert var.refused == (False, False, False, True, False)
-    assert var.missing == (False, False, True, False, False)
+    assert var.status == ("answer", "answer", "missing", "refused", "answer")
+    assert var.declared == (False, False, True, False, False)
     assert s.options("Q_W2") == ("A", "B", "Other")
-
-
-def test_label_predicates() -> None:
-    for lab in ("Refused", "refused", "DK/Refused", "Refused (VOL.)", " Refused ", "(VOL) Refused",
-                "Refused/Web blank", "DK/Ref"):  # fmt: skip
-        assert is_refused_label(lab)
-    for lab in ("DK/Refused/No lean", "DK/Ref-no lean", "I refused the vaccine", "No", "Reform"):
-        assert not is_refused_label(lab)
-    for lab in ("DK/Refused/No lean", "DK/Ref-no lean", "Don't know"):
-        assert is_no_lean_label(lab)
-    for lab in ("Rep/Lean Rep", "Dem/Lean Dem", "Lean Rep"):
-        assert not is_no_lean_label(lab)
-    assert is_admin_column("INTERVIEW_START_W128") and is_admin_column("LANG_W5")
-    assert is_admin_column("FORM") and not is_admin_column("FORMAL_W5")
 
 
 @pytest.mark.parametrize(
     ("name", "content", "error", "match"),
     [
         ("nothere.sav", None, FileNotFoundError, "No such file"),
-        ("wave.txt", b"hello", ValueError, r"not a SPSS \.sav file"),
+        ("wave.txt", b"hello", ValueError, r"not a SPSS \.sav or Stata \.dta file"),
         ("empty.sav", b"", ValueError, "empty file"),
         ("garbage.sav", b"this is not spss at all" * 10, ValueError, r"not an SPSS \.sav file"),
         (

@@ -109,7 +109,7 @@ def demo() -> tuple[list[QuestionAnalysis], int]:
     path = REPO / "data" / "demo" / "ATP W900.sav"
     assert path.exists(), "run: python data/make_demo_wave.py"
     result = analyze_survey(read_wave(path))
-    return result.questions, len(result.skipped)
+    return result.questions, len(result.unanalysable)
 
 
 # ---- filters ----

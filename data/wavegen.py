@@ -1,4 +1,4 @@
-"""A SYNTHETIC survey wave in the Pew ATP format (not Pew data), deterministic from a seed.
+"""SYNTHETIC survey waves in the Pew ATP format (not Pew data), deterministic from a seed.
 
 :func:`demo_wave` builds the respondents of ``data/demo/ATP W900.sav``: ``QKEY``, the weight
 ``WEIGHT_W900``, ``F_PARTYSUM_FINAL`` with Pew's labels (types Rep 45%, Dem 48%, no lean 7%, as
@@ -6,10 +6,17 @@ in the paper's EV example), ``F_EDUCCAT``, ``F_AGECAT``, ``F_GENDER``, administr
 20 questions with realistic wording. Each party type answers from a fixed distribution (counts
 allocated exactly, then shuffled), with about 1% "Refused" (code 99) and a few missing answers.
 Most questions have NBC and the average reward agreeing; ``EVCAR2_W900`` reproduces the paper's
-mediocrity example (Fig. 1) and ``POLREFORM_W900`` a lopsided minority.
+mediocrity example (Fig. 1) and ``POLREFORM_W900`` a lopsided minority. Six more columns, drawn
+from a separate random stream so that the 20 questions keep their answers, are what real waves
+hold besides questions (:data:`DEMO_EXTRAS`): a feeling thermometer, a coded open-ended
+mention, a data-quality flag, a sample flag, an interview duration and a derived summary.
 
-:func:`random_wave` builds a large random wave (for the benchmark); :func:`write_wave` writes
-either with pyreadstat (imported lazily).
+:func:`varied_wave` builds a wave with every kind of column and non-answer label seen in real
+ATP waves (for the tests); :func:`random_wave` a large random wave (for the benchmark);
+:func:`write_wave` writes any of them with pyreadstat (``.sav``, or ``.dta`` by the suffix).
+
+Import it with the repository root on ``sys.path`` (``from data.wavegen import demo_wave``);
+``python data/make_demo_wave.py`` writes the demo wave.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socialpref._typing import RngLike
+RngLike = np.random.Generator | int | None
+
 
 PARTY_LABELS = {1.0: "Rep/Lean Rep", 2.0: "Dem/Lean Dem", 9.0: "DK/Refused/No lean"}
 #: Party type shares of the paper's EV example (Rep 45%, Dem 48%, neither 7%).
@@ -240,6 +248,7 @@ class WaveData:
     value_labels: dict[str, dict[float, str]]
     file_label: str
     missing_ranges: dict[str, list[Any]] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
 
 
 def _exact_counts(shares: Sequence[float], n: int) -> np.ndarray:
@@ -339,15 +348,122 @@ def build_wave(
     return WaveData(frame, labels, value_labels, file_label)
 
 
+#: Coded reasons of the demo's open-ended mention (a code frame as Pew's, 25 codes).
+OE_REASONS: tuple[str, ...] = (
+    "Cost/too expensive",
+    "Range too short",
+    "Not enough charging stations",
+    "Charging takes too long",
+    "Prefer gas vehicles",
+    "Batteries wear out",
+    "Battery fires/safety",
+    "Not reliable in cold weather",
+    "Hard to repair",
+    "Environmental cost of batteries",
+    "Electricity comes from fossil fuels",
+    "Do not trust the technology",
+    "Government mandates",
+    "Too few models",
+    "Need a truck/towing",
+    "Live in a rural area",
+    "No place to charge at home",
+    "Resale value",
+    "Insurance costs",
+    "Power grid cannot handle it",
+    "Just bought a car",
+    "Do not drive much",
+    "Political reasons",
+    "Other reasons",
+    "Never thought about it",
+)
+#: The extra columns of the demo wave and their classes (what the skipped table shows).
+DEMO_EXTRAS: dict[str, str] = {
+    "THERM_HARRIS_W900": "numeric",
+    "EVCAR2OE1_W900": "open-ended",
+    "ECONSUM_W900": "derived",
+    "FLAG_W900": "admin",
+    "XPANEL_W900": "admin",
+    "DURATION_W900": "admin",
+}
+
+
+def _demo_extras(data: WaveData, seed: int) -> WaveData:
+    """Add :data:`DEMO_EXTRAS` from their own random stream (the questions keep their answers)."""
+    gen = np.random.default_rng([seed, 1])
+    f = data.frame
+    n = len(f)
+    party = f["F_PARTYSUM_FINAL"].to_numpy()
+    centre = np.select([party == 1, party == 2], [22.0, 74.0], 42.0)
+    therm = np.clip(np.rint(gen.normal(centre, 20.0)), 0, 100)
+    therm[gen.random(n) < 0.01] = 999.0
+    ev = f["EVCAR2_W900"].to_numpy()
+    asked = np.isin(ev, [3.0, 4.0])
+    mention = np.full(n, np.nan)
+    first = gen.choice(len(OE_REASONS), size=n, p=gen.dirichlet(np.ones(len(OE_REASONS))))
+    mention[asked] = first[asked] + 1.0
+    mention[asked & (gen.random(n) < 0.04)] = 99.0
+    e1, e2 = f["ECON1_W900"].to_numpy(), f["ECON1B_W900"].to_numpy()
+    econsum = np.where(
+        np.isin(e1, [1.0, 2.0, 3.0, 4.0]) & np.isin(e2, [1.0, 2.0, 3.0]),
+        np.isin(e1, [1.0, 2.0]).astype(float) + (e2 == 1.0),
+        np.nan,
+    )
+    flag = np.where(gen.random(n) < 0.005, 1.0, np.nan)
+    cohort = _allocate([1.0, 2.0, 3.0], (0.3, 0.4, 0.3), n, gen)
+    duration = np.round(np.exp(gen.normal(np.log(14.0), 0.45, n)), 2)
+    extras = {
+        "THERM_HARRIS_W900": therm,
+        "EVCAR2OE1_W900": mention,
+        "ECONSUM_W900": econsum,
+        "FLAG_W900": flag,
+        "XPANEL_W900": cohort,
+        "DURATION_W900": duration,
+    }
+    frame = f.copy()
+    at = list(frame.columns).index("F_PARTYSUM_FINAL")
+    for k, (name, values) in enumerate(extras.items()):
+        frame.insert(at + k, name, values)
+    labels = {
+        **data.column_labels,
+        "THERM_HARRIS_W900": "Feeling thermometer: Kamala Harris (0 = coldest, 100 = warmest)",
+        "EVCAR2OE1_W900": "Why are you unlikely to consider an electric vehicle? First mention (coded open-ended)",
+        "ECONSUM_W900": "Summary: optimistic answers to ECON1 and ECON1B (0-2)",
+        "FLAG_W900": "Data-quality flag",
+        "XPANEL_W900": "Panel recruitment cohort (sample flag)",
+        "DURATION_W900": "Interview duration (minutes)",
+    }
+    value_labels = {
+        **data.value_labels,
+        "THERM_HARRIS_W900": {
+            0.0: "Coldest, most unfavorable",
+            50.0: "No feeling either way",
+            100.0: "Warmest, most favorable",
+            999.0: "Refused",
+        },
+        "EVCAR2OE1_W900": {
+            **{float(k + 1): r for k, r in enumerate(OE_REASONS)},
+            99.0: "Don't know/No answer",
+        },
+        "FLAG_W900": {1.0: "Saw incorrect version"},
+        "XPANEL_W900": {
+            1.0: "Recruited 2014",
+            2.0: "Recruited 2015-2019",
+            3.0: "Recruited 2020 or later",
+        },
+    }
+    return WaveData(frame, labels, value_labels, data.file_label, dict(data.missing_ranges))
+
+
 def demo_wave(seed: int = DEMO_SEED, n_respondents: int = DEMO_RESPONDENTS) -> WaveData:
-    """The SYNTHETIC demo wave ``ATP W900`` (20 questions, Pew's labels and conventions)."""
-    return build_wave(
+    """The SYNTHETIC demo wave ``ATP W900``: 20 questions and :data:`DEMO_EXTRAS`."""
+    base = build_wave(
         DEMO_QUESTIONS,
         n_respondents,
         seed,
         wave=DEMO_WAVE,
         file_label=SYNTHETIC_NOTE.format(seed=seed),
     )
+    return _demo_extras(base, seed)
 
 
 def random_wave(
@@ -373,12 +489,283 @@ def random_wave(
     return build_wave(specs, n_respondents, gen, wave=wave, file_label=label)
 
 
+#: Non-answer labels seen at code 99 across real ATP waves.
+LABELS_AT_99: tuple[str, ...] = (
+    "Refused",
+    "DK/Ref",
+    "DK/REF",
+    "Don't know/Refused",
+    "Don't know/No answer",
+    "(VOL) Don't know/Refused",
+    "NA",
+    "missing",
+    "No idea/don't know",
+    "Refused either question",
+    "Refused all items in set",
+    "DK, DK/No",
+    "don't know/refused or a non-answer",
+)
+#: Non-answer labels seen at other codes, with their code.
+LABELS_ELSEWHERE: tuple[tuple[float, str], ...] = (
+    (3.0, "DK Ref"),
+    (98.0, "Translation error - do not include in analysis"),
+    (98.0, "Missing - was not asked due to programming error"),
+    (0.0, "Not asked"),
+    (96.0, "DK/Nothing"),
+    (997.0, "DK/Nothing"),
+    (999.0, "No answer to the previous question"),
+    (6.0, "Don't know enough to say"),
+)
+
+
+def _choice(
+    gen: np.random.Generator, codes: Sequence[float], probs: Sequence[float], n: int
+) -> np.ndarray:
+    p = np.asarray(probs, dtype=np.float64)
+    return gen.choice(np.asarray(codes, dtype=np.float64), size=n, p=p / p.sum())
+
+
+def _mentions(gen: np.random.Generator, n_codes: int, n: int, asked: np.ndarray) -> np.ndarray:
+    out = np.full(n, np.nan)
+    out[asked] = gen.integers(1, n_codes + 1, size=int(asked.sum()))
+    out[asked & (gen.random(n) < 0.05)] = 99.0
+    return out
+
+
+def varied_wave(n_respondents: int = 600, rng: RngLike = None, *, wave: int = 5) -> WaveData:
+    """A SYNTHETIC wave with every kind of column and non-answer label seen in real ATP waves.
+
+    Columns (``<n>`` is ``wave``): ``QKEY``; ``WEIGHT_W<n>`` and ``WEIGHT_W<n>_XS``;
+    ``F_PARTYSUM_FINAL`` and ``F_AGECAT``; questions ``NA99_01_W<n>``.. (three options and one
+    label of :data:`LABELS_AT_99` at 99), ``NAELSE_01_W<n>``.. (three options, or two when the
+    non-answer is at 3, and one label of :data:`LABELS_ELSEWHERE` at its code), ``DKQ_W<n>`` (a
+    "Don't know" at 9 and "Refused" at 99), ``UNLAB99_W<n>`` (an unlabelled 99), ``DECL_W<n>``
+    (code 7 "Other" declared user-missing), ``CANOE_W<n>`` (a question whose name ends in OE);
+    numeric ``THERM1_W<n>`` (0-100, labels at 0, 50, 100 and 999 "Refused"), ``SHOOTAGE_1_W<n>``
+    (ages, 99 "Refused"), ``OWNAGE_1_W<n>``, ``WAITVOTEOE_MINUTES_W<n>`` (minutes),
+    ``KNOSCT27_1_W<n>`` (counts, 0 "None"), ``RATE_W<n>`` (1-5 labelled at the ends only),
+    ``SCORE_W<n>`` (measure ``scale``: 1-4 labelled and an unlabelled 5) and ``SCORE2_W<n>`` (the
+    same values, measure ``nominal``, no 5); open-ended ``NATCHROE1_W<n>``, ``CHRNAT1OE1_W<n>``
+    (43 codes), ``DEMNOMOE1_W<n>``, ``EXCITEOE_W<n>_OE1`` .. ``_OE3``; administrative
+    ``LANGUAGE_W<n>``, ``FLAG_W<n>`` ("Saw incorrect version"), ``Device_Type_W<n>``,
+    ``NEW_Device_Type_W<n>``, ``XCODE_W<n>``, ``XTABLET_W<n>``, ``FORM_W<n>``,
+    ``INTERVIEW_START_W<n>``, ``INTERVIEW_END_W<n>`` (dates), ``DURATION_W<n>`` (minutes);
+    derived ``ECON_RECODE_A_W<n>`` and ``POLSUM_W<n>`` (labelled categorical: questions),
+    ``KNOW_RECODE_B_W<n>`` (unlabelled 0-5) and ``INDEXSUM_W<n>`` (a few labels, mostly
+    unlabelled values); text ``OPENTEXT_W<n>``.
+    """
+    gen = np.random.default_rng(rng)
+    n = n_respondents
+    sfx = f"_W{wave}"
+    cols: dict[str, Any] = {"QKEY": np.arange(1, n + 1, dtype=np.float64)}
+    labels: dict[str, str] = {"QKEY": "Unique respondent ID"}
+    vlabels: dict[str, dict[float, str]] = {}
+    missing: dict[str, list[Any]] = {}
+    measures: dict[str, str] = {}
+    party = _choice(gen, [1, 2, 9], PARTY_SHARES, n)
+    abc = {1.0: "Agree", 2.0: "Disagree", 3.0: "Neither"}
+
+    def add(name: str, values: np.ndarray, text: str, vl: dict[float, str] | None = None) -> None:
+        cols[name] = values
+        labels[name] = text
+        if vl is not None:
+            vlabels[name] = vl
+
+    for k, lab in enumerate(LABELS_AT_99):
+        add(
+            f"NA99_{k + 1:02d}{sfx}",
+            _choice(gen, [1, 2, 3, 99], [4, 3, 2, 1], n),
+            f"Question with {lab!r} at 99",
+            {**abc, 99.0: lab},
+        )
+    for k, (code, lab) in enumerate(LABELS_ELSEWHERE):
+        opts = {1.0: "Agree", 2.0: "Disagree"} if code == 3.0 else abc
+        values = _choice(gen, [*opts, code], [*[4, 3, 2, 1][: len(opts)], 1], n)
+        add(
+            f"NAELSE_{k + 1:02d}{sfx}",
+            values,
+            f"Question with {lab!r} at {code:g}",
+            {**opts, code: lab},
+        )
+    add(
+        f"DKQ{sfx}",
+        _choice(gen, [1, 2, 9, 99], [5, 4, 2, 1], n),
+        "Question with a Don't know",
+        {1.0: "Yes", 2.0: "No", 9.0: "Don't know", 99.0: "Refused"},
+    )
+    add(
+        f"UNLAB99{sfx}",
+        _choice(gen, [1, 2, 99], [5, 4, 1], n),
+        "Unlabelled 99",
+        {1.0: "Yes", 2.0: "No"},
+    )
+    add(
+        f"DECL{sfx}",
+        _choice(gen, [1, 2, 7], [5, 4, 1], n),
+        "Declared missing",
+        {1.0: "Yes", 2.0: "No", 7.0: "Other"},
+    )
+    missing[f"DECL{sfx}"] = [7.0]
+    add(
+        f"CANOE{sfx}",
+        _choice(gen, [1, 2, 3], [1, 1, 1], n),
+        "Have you ever been canoeing?",
+        {1.0: "Often", 2.0: "Once or twice", 3.0: "Never"},
+    )
+    therm = np.clip(np.rint(gen.normal(np.where(party == 1, 30, 65), 25)), 0, 100)
+    therm[gen.random(n) < 0.02] = 999.0
+    add(
+        f"THERM1{sfx}",
+        therm,
+        "Feeling thermometer",
+        {0.0: "Coldest", 50.0: "Neutral", 100.0: "Warmest", 999.0: "Refused"},
+    )
+    ages = np.rint(gen.uniform(5, 80, n))
+    ages[gen.random(n) < 0.03] = 99.0
+    add(f"SHOOTAGE_1{sfx}", ages, "Age when first shot a gun", {99.0: "Refused"})
+    add(f"OWNAGE_1{sfx}", np.rint(gen.uniform(12, 70, n)), "Age when first owned a gun", {})
+    add(
+        f"WAITVOTEOE_MINUTES{sfx}",
+        np.rint(gen.exponential(20, n)),
+        "Minutes waited to vote",
+        {999.0: "Don't know"},
+    )
+    add(
+        f"KNOSCT27_1{sfx}",
+        np.rint(gen.exponential(4, n)),
+        "Number of people you know",
+        {0.0: "None"},
+    )
+    add(
+        f"RATE{sfx}",
+        _choice(gen, [1, 2, 3, 4, 5], [1, 2, 3, 2, 1], n),
+        "Rating 1-5",
+        {1.0: "1 Very bad", 5.0: "5 Very good"},
+    )
+    four = {1.0: "Low", 2.0: "Fair", 3.0: "Good", 4.0: "High"}
+    add(f"SCORE{sfx}", _choice(gen, [1, 2, 3, 4, 5], [3, 3, 3, 3, 1], n), "Score (scale)", four)
+    measures[f"SCORE{sfx}"] = "scale"
+    add(f"SCORE2{sfx}", _choice(gen, [1, 2, 3, 4], [1, 1, 1, 1], n), "Score (nominal)", four)
+    measures[f"SCORE2{sfx}"] = "nominal"
+    code_frame = {float(k + 1): f"Mention {k + 1}" for k in range(30)}
+    every = np.ones(n, dtype=bool)
+    add(
+        f"NATCHROE1{sfx}",
+        _mentions(gen, 30, n, every),
+        "What makes a country great? First mention",
+        {**code_frame, 99.0: "Don't know/No answer"},
+    )
+    add(
+        f"CHRNAT1OE1{sfx}",
+        _mentions(gen, 43, n, every),
+        "Christian nation? First mention",
+        {**{float(k + 1): f"Reason {k + 1}" for k in range(43)}, 99.0: "Don't know/No answer"},
+    )
+    add(
+        f"DEMNOMOE1{sfx}",
+        _mentions(gen, 25, n, every),
+        "Who should be the nominee? First mention",
+        {**{float(k + 1): f"Candidate {k + 1}" for k in range(25)}, 99.0: "Don't know/No answer"},
+    )
+    more = every.copy()
+    for k in range(1, 4):
+        add(
+            f"EXCITEOE{sfx}_OE{k}",
+            _mentions(gen, 30, n, more),
+            f"What excites you? Mention {k}",
+            {**code_frame, 99.0: "Don't know/No answer"},
+        )
+        more &= gen.random(n) < 0.5
+    add(
+        f"LANGUAGE{sfx}",
+        _choice(gen, [1, 2], [9, 1], n),
+        "Language of the interview",
+        {1.0: "English", 2.0: "Spanish"},
+    )
+    add(
+        f"FLAG{sfx}",
+        np.where(gen.random(n) < 0.02, 1.0, np.nan),
+        "Flag",
+        {1.0: "Saw incorrect version"},
+    )
+    device = {1.0: "Mobile", 2.0: "Desktop", 3.0: "Tablet"}
+    add(f"Device_Type{sfx}", _choice(gen, [1, 2, 3], [6, 3, 1], n), "Device type", device)
+    add(f"NEW_Device_Type{sfx}", _choice(gen, [1, 2, 3], [6, 3, 1], n), "Device type (new)", device)
+    add(
+        f"XCODE{sfx}",
+        _choice(gen, [1, 2], [1, 1], n),
+        "Sample code",
+        {1.0: "Main sample", 2.0: "Oversample"},
+    )
+    add(
+        f"XTABLET{sfx}", _choice(gen, [0, 1], [9, 1], n), "Tablet provided", {0.0: "No", 1.0: "Yes"}
+    )
+    add(f"FORM{sfx}", _choice(gen, [1, 2], [1, 1], n), "Form", {1.0: "Form 1", 2.0: "Form 2"})
+    start = pd.Timestamp("2024-05-01 08:00:00") + pd.to_timedelta(
+        gen.integers(0, 86400 * 9, n), unit="s"
+    )
+    add(f"INTERVIEW_START{sfx}", start, "Interview start")
+    add(
+        f"INTERVIEW_END{sfx}",
+        start + pd.to_timedelta(gen.integers(300, 3000, n), unit="s"),
+        "Interview end",
+    )
+    add(f"DURATION{sfx}", np.round(gen.exponential(15, n), 2), "Interview duration (minutes)")
+    add(
+        f"ECON_RECODE_A{sfx}",
+        _choice(gen, [1, 2, 99], [5, 4, 1], n),
+        "Economy (recoded)",
+        {1.0: "Positive", 2.0: "Negative", 99.0: "Refused"},
+    )
+    add(
+        f"POLSUM{sfx}",
+        _choice(gen, [1, 2, 3], [1, 1, 1], n),
+        "Political summary",
+        {1.0: "Left", 2.0: "Centre", 3.0: "Right"},
+    )
+    add(f"KNOW_RECODE_B{sfx}", _choice(gen, range(6), [1] * 6, n), "Knowledge score (recoded)")
+    add(
+        f"INDEXSUM{sfx}",
+        _choice(gen, range(11), [1] * 11, n),
+        "Index sum",
+        {0.0: "Lowest", 10.0: "Highest"},
+    )
+    add(
+        f"OPENTEXT{sfx}",
+        np.array([f"verbatim {k % 7}" for k in range(n)], dtype=object),
+        "Verbatim answer",
+    )
+    add("F_PARTYSUM_FINAL", party, "Party summary", dict(PARTY_LABELS))
+    add(
+        "F_AGECAT",
+        _choice(gen, [1, 2, 3, 99], [3, 4, 3, 0.2], n),
+        "Age category",
+        {1.0: "18-29", 2.0: "30-64", 3.0: "65+", 99.0: "Refused"},
+    )
+    w = np.exp(gen.normal(0.0, 0.4, n))
+    add(f"WEIGHT{sfx}", w / w.mean(), "Main weight")
+    add(f"WEIGHT{sfx}_XS", np.ones(n), "Cross-sectional weight")
+    frame = pd.DataFrame(cols)
+    label = f"SYNTHETIC varied wave ({n} respondents); not Pew data."
+    return WaveData(frame, labels, vlabels, label, missing, measures)
+
+
 def write_wave(data: WaveData, path: str | Path) -> Path:
-    """Write ``data`` as an SPSS ``.sav`` (row-compressed, as SPSS does) with pyreadstat."""
+    """Write ``data`` with pyreadstat: SPSS ``.sav`` (row-compressed, as SPSS does; with its
+    missing ranges and measure levels) or, for a ``.dta`` name, Stata (value labels only)."""
     import pyreadstat
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
+    if p.suffix.lower() == ".dta":
+        pyreadstat.write_dta(
+            data.frame,
+            str(p),
+            file_label=data.file_label,
+            column_labels=dict[str, str | None](data.column_labels),
+            variable_value_labels=data.value_labels,
+        )
+        return p
     pyreadstat.write_sav(
         data.frame,
         str(p),
@@ -386,6 +773,7 @@ def write_wave(data: WaveData, path: str | Path) -> Path:
         column_labels=dict[str, str | None](data.column_labels),
         variable_value_labels=data.value_labels,
         missing_ranges=data.missing_ranges or None,
+        variable_measure=data.measures or None,
         row_compress=True,
     )
     _fix_header_timestamp(p)
