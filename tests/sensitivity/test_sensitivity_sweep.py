@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from socialpref.population import Population
-from socialpref.sensitivity import sensitivity
-from socialpref.sensitivity_sweep import SweepResult, sensitivity_sweep
+from socialpref.sensitivity import SweepResult, nbc_sensitivity, sensitivity_sweep
 
 
 def mixed_questions(seed: int, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -43,7 +42,7 @@ def test_sweep_equals_question_by_question(chunk_size: int) -> None:
     sweep = sensitivity_sweep(questions, chunk_size=chunk_size)
     assert isinstance(sweep, SweepResult) and len(sweep) == len(questions)
     for (r, w), res in zip(questions, sweep.results, strict=True):
-        assert_same(res, sensitivity(r, w))
+        assert_same(res, nbc_sensitivity(r, w))
 
 
 def test_sweep_with_bases_model_and_populations() -> None:
@@ -55,7 +54,7 @@ def test_sweep_with_bases_model_and_populations() -> None:
     pops = [Population(r, w) for r, w in questions]
     sweep = sensitivity_sweep(pops, bases=bases, model="thurstone", repair=False)
     for (r, w), b, res in zip(questions, bases, sweep.results, strict=True):
-        assert_same(res, sensitivity(r, w, base=b, model="thurstone", repair=False))
+        assert_same(res, nbc_sensitivity(r, w, base=b, model="thurstone", repair=False))
 
 
 def test_summary_and_arrays() -> None:
