@@ -5,7 +5,7 @@ matrix and the TV of every pair (``n x n`` each) and, while the pairwise matrix 
 ``3 u`` temporary ``n x n`` arrays: about ``question_arrays(u) * 8 n^2`` bytes. The
 closed form then runs on blocks of pairs, each pair a row of ``n`` floats with about
 :data:`PAIR_ROW_ARRAYS` temporaries, and the repair programs on blocks of questions, each with
-about :data:`REPAIR_ARRAYS` ``n x n`` temporaries. So memory grows with ``n^2`` per question
+about :data:`REPAIR_ARRAYS` temporaries of ``n x n`` entries. So memory grows with ``n^2`` per question
 and with the block sizes, never with the ``n^3`` of all pairs at once.
 
 :func:`plan_sweep` sizes the blocks to :data:`BLOCK_BYTES` (small blocks stay in cache: at 100
@@ -14,13 +14,16 @@ budget, and refuses, with its estimate, a question that cannot fit at all. The c
 upper bounds measured with ``tracemalloc`` (``tests/sensitivity/test_sensitivity_memory.py``
 checks that the measured peak of a sweep stays below :attr:`SweepPlan.peak_bytes`).
 
->>> plan = plan_sweep(n_options=100, n_types=3, n_questions=1000, memory_budget=2**30)
->>> plan.questions_per_chunk, plan.pairs_per_block, round(plan.peak_bytes / 2**20)
-(32, 2621, 63)
->>> plan_sweep(n_options=20000, n_types=3, n_questions=1, memory_budget=2**30)
+>>> plan = plan_sweep(n_options=5, n_types=3, n_questions=100_000)
+>>> plan.questions_per_chunk, plan.pairs_per_block, round(plan.peak_bytes / 2**20, 1)
+(673, 6721, 17.7)
+>>> plan = plan_sweep(n_options=1000, n_types=3, n_questions=1)
+>>> plan.pairs_per_block, round(plan.peak_bytes / 2**20)
+(1166, 315)
+>>> plan_sweep(n_options=20000, n_types=3, n_questions=1)
 Traceback (most recent call last):
 ...
-socialpref.errors.SocialPrefError: A sensitivity sweep of a question with 20000 options and 3 types needs about 50.7 GiB, more than the memory budget of 1 GiB; raise memory_budget (bytes) or split the question.
+socialpref.errors.SocialPrefError: A sensitivity sweep of a question with 20000 options and 3 types needs about 122 GiB (38.7 GiB without the repair program), more than the memory budget of 1 GiB; raise memory_budget (in bytes).
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ MEMORY_BUDGET = 1 << 30
 BLOCK_BYTES = 16 << 20
 #: Most questions in one chunk (beyond this, larger chunks no longer run faster).
 CHUNK_MAX = 4096
-#: float64 arrays of ``n`` entries alive per pair row in the closed form (upper bound).
+#: float64 arrays of ``n + 8`` entries alive per pair row in the closed form (upper bound; the
+#: 8 covers the per-row scalars and indices, which matter for few options).
 PAIR_ROW_ARRAYS = 24
-#: float64 ``n x n`` arrays alive per repair program (upper bound).
-REPAIR_ARRAYS = 40
+#: float64 arrays of ``n x (n + 8)`` entries alive per repair program (upper bound).
+REPAIR_ARRAYS = 28
 #: ``n x n`` float64 arrays per question of a chunk with ``u`` types (upper bound): the
 #: pairwise matrix, the TVs and the selection's temporaries, or ``3 u`` temporaries of
 #: Eq. (8).
@@ -97,14 +101,15 @@ def plan_sweep(
     """
     n = max(int(n_options), 1)
     per_question = 8 * n * n * question_arrays(n_types)
-    row = 8 * n * PAIR_ROW_ARRAYS
-    repair_one = 8 * n * n * REPAIR_ARRAYS if repair else 0
+    row = 8 * (n + 8) * PAIR_ROW_ARRAYS
+    repair_one = 8 * n * (n + 8) * REPAIR_ARRAYS if repair else 0
     least = per_question + max(row, repair_one)
     if least > memory_budget:
+        without = "" if not repair else f" ({_gib(per_question + row)} without the repair program)"
         raise SocialPrefError(
             f"A sensitivity sweep of a question with {n_options} options and {n_types} types "
-            f"needs about {_gib(least)}, more than the memory budget of {_gib(memory_budget)}; "
-            f"raise memory_budget (bytes) or split the question."
+            f"needs about {_gib(least)}{without}, more than the memory budget of "
+            f"{_gib(memory_budget)}; raise memory_budget (in bytes)."
         )
     work = max(min(BLOCK_BYTES, (memory_budget - per_question) // 2), row, repair_one)
     pairs_per_block = max(1, work // row)
