@@ -14,7 +14,9 @@ process and interleaved over ``--rounds`` rounds (the order rotates every round)
 * cvxpy / pair: the program as written (DPP-compiled once per size, HiGHS), on a subset.
 
 Prints each solver's time per round, the median ratio to the sweep and its range, the largest
-TV differences, and the sweep's time and peak memory (tracemalloc) at 5, 50 and 100 options.
+TV differences, the time per question of the one-question API
+(:func:`socialpref.sensitivity.nbc_sensitivity`, repair included) against the sweep's, and the
+sweep's time and peak memory (tracemalloc) at 5, 50 and 100 options.
 Exits 1 if the sweep and an LP disagree by more than 1e-7 or on feasibility. Run::
 
     .venv/bin/python benchmarks/bench_sensitivity.py [--questions 2000] [--subset 200]
@@ -25,6 +27,7 @@ Exits 1 if the sweep and an LP disagree by more than 1e-7 or on feasibility. Run
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import time
@@ -34,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from socialpref.aggregate import TIE_TOL, pairwise_matrix
+from socialpref.aggregate import TIE_TOL, compare_aggregates, pairwise_matrix
 from socialpref.luce import luce_rewards
 from socialpref.sensitivity import (
     DELTA,
@@ -42,7 +45,9 @@ from socialpref.sensitivity import (
     greedy_flip,
     lp_cvxpy,
     lp_linprog,
+    nbc_sensitivity,
     plan_sweep,
+    repair_tv,
     sensitivity_sweep,
 )
 
@@ -62,15 +67,20 @@ def make_questions(count: int, seed: int, n_min: int = 3, n_max: int = 10) -> li
     return out
 
 
+def uniform_nbc(r: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A question's pairwise matrix, the uniform base and NBC under it."""
+    p = pairwise_matrix(r, w)
+    base = np.full(p.shape[0], 1.0 / p.shape[0])
+    return p, base, p @ base
+
+
 def lp_all_pairs(questions: Sequence[Question], solve: LP) -> tuple[np.ndarray, np.ndarray]:
     """The paper's method: per question, one LP per ordered pair with NBC_i > NBC_j."""
     per_pair: list[float] = []
     per_question: list[float] = []
     for r, w in questions:
-        p = pairwise_matrix(r, w)
+        p, base, score = uniform_nbc(r, w)
         n = p.shape[0]
-        base = np.full(n, 1.0 / n)
-        score = p @ base
         best = np.inf
         for i in range(n):
             for j in range(n):
@@ -87,13 +97,10 @@ def lp_adjacent_pairs(questions: Sequence[Question], solve: LP) -> np.ndarray:
     """The competent user's baseline: one LP per pair adjacent in NBC order."""
     out: list[float] = []
     for r, w in questions:
-        p = pairwise_matrix(r, w)
-        n = p.shape[0]
-        base = np.full(n, 1.0 / n)
-        score = p @ base
+        p, base, score = uniform_nbc(r, w)
         order = np.argsort(-score, kind="stable")
         best = np.inf
-        for i, j in zip(order[:-1], order[1:], strict=True):
+        for i, j in itertools.pairwise(order):
             if score[i] - score[j] > TIE_TOL:
                 tv, _ = solve((p[i] - p[j])[None, :], base, EPS, DELTA)
                 best = min(best, np.inf if tv is None else tv)
@@ -147,6 +154,58 @@ def ratio_line(label: str, slow: list[float], fast: list[float]) -> str:
         f"{label:34s} median {statistics.median(ratios):8,.0f}x  "
         f"(range {min(ratios):,.0f}x-{max(ratios):,.0f}x over {len(ratios)} rounds)"
     )
+
+
+def repair_paths(questions: Sequence[Question]) -> dict[str, int]:
+    """How the exact solver decided the repair programs of ``questions`` (uniform base)."""
+    counts = {"zero": 0, "closed form": 0, "HiGHS": 0, "impossible": 0}
+    by_size: dict[int, list[Question]] = {}
+    for r, w in questions:
+        by_size.setdefault(r.shape[1], []).append((r, w))
+    for n, items in by_size.items():
+        p = np.stack([pairwise_matrix(r, w) for r, w in items])
+        avg = np.stack([w @ r for r, w in items])
+        winners = avg >= avg.max(axis=1, keepdims=True) - TIE_TOL
+        res = repair_tv(p, np.full((len(items), n), 1.0 / n), winners, EPS, DELTA)
+        counts["zero"] += int(np.sum(res.tv == 0))
+        counts["impossible"] += int(np.sum(np.isnan(res.tv)))
+        counts["HiGHS"] += int(np.sum((res.n_lp > 0) & (res.tv > 0)))
+        counts["closed form"] += int(np.sum((res.n_lp == 0) & (res.tv > 0)))
+    return counts
+
+
+def per_question_table(count: int, rounds: int, seed: int) -> list[dict[str, Any]]:
+    """5-option questions, one call each (nbc_sensitivity) against one sweep, repairs included.
+
+    Two sets: NBC and the average reward agree on the top (the repair is 0) or differ (the
+    repair program is solved)."""
+    rng = np.random.default_rng(seed)
+    sets: dict[str, list[Question]] = {"tops agree": [], "tops differ": []}
+    while min(len(v) for v in sets.values()) < count:
+        r = luce_rewards(rng.dirichlet(np.full(5, 2.0), size=3))
+        w = rng.dirichlet(np.full(3, 4.0))
+        key = "tops differ" if compare_aggregates(r, w).tops_differ else "tops agree"
+        sets[key].append((r, w))
+    rows = []
+    for label, items in sets.items():
+        items = items[:count]
+        paths = repair_paths(items)
+        times, _ = timed_rounds(
+            {
+                "one at a time": lambda items=items: [nbc_sensitivity(r, w) for r, w in items],
+                "sweep": lambda items=items: sensitivity_sweep(items),
+            },
+            rounds,
+        )
+        rows.append(
+            {
+                "questions": label,
+                "one_ms": statistics.median(times["one at a time"]) / count * 1e3,
+                "sweep_ms": statistics.median(times["sweep"]) / count * 1e3,
+                "repairs": paths,
+            }
+        )
+    return rows
 
 
 def memory_table(sizes: Sequence[tuple[int, int]], seed: int) -> list[dict[str, Any]]:
@@ -227,7 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{summary['top_flips']}, median min TV {summary['median_min_tv']:.4f}")  # fmt: skip
     for name, ts in times.items():
         per_round = ", ".join(f"{t * 1e3:,.1f}" for t in ts)
-        print(f"{name:26s} {statistics.median(ts) * 1e3:11,.1f} ms median  (rounds: {per_round} ms)")
+        print(
+            f"{name:26s} {statistics.median(ts) * 1e3:11,.1f} ms median  (rounds: {per_round} ms)"
+        )
     print(ratio_line("ratio linprog / pair : sweep", times["linprog / pair"], times["sweep"]))
     print(ratio_line("ratio linprog / adjacent : sweep", times["linprog / adjacent pair"], times["sweep"]))  # fmt: skip
     print(ratio_line("ratio cvxpy / pair : sweep (subset)", times["cvxpy / pair (subset)"], times["sweep (subset)"]))  # fmt: skip
@@ -237,6 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{d_cv_q:.2e}; feasibility mismatches {mis_cv_pair} pairs, {mis_cv_q} questions")  # fmt: skip
     print(f"adjacent pairs only: minimum differs by more than 1e-9 on {differ_adj} of "
           f"{len(questions)} questions (max {d_adj:.2e}), feasibility mismatches {mis_adj}")  # fmt: skip
+    per_question = per_question_table(20 if args.smoke else 300, args.rounds, args.seed)
+    for row in per_question:
+        print(f"per question, 5 options, {row['questions']}: one call {row['one_ms']:.3f} ms, "
+              f"in a sweep {row['sweep_ms']:.3f} ms; repairs {row['repairs']}")  # fmt: skip
+    print(f"repair programs of the {len(questions)} questions: {repair_paths(questions)}")
     table = memory_table(sizes, args.seed)
     for row in table:
         print(f"sweep memory: {row['options']:3d} options x {row['questions']:4d} questions: "
@@ -250,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sweep": sensitivity_sweep(questions).to_dict(),
             "times_s": times,
             "memory": table,
+            "per_question": per_question,
             "max_diff": {"linprog": d_q, "cvxpy": d_cv_q, "adjacent": d_adj},
         }
         with open(args.json, "w", encoding="utf-8") as fh:

@@ -176,7 +176,7 @@ class SweepResult:
         return np.asarray(np.isfinite(self.min_tv), dtype=bool)
 
     def question(self, k: int) -> SensitivityResult:
-        """The result of question ``k`` as :func:`socialpref.sensitivity.sensitivity` gives it."""
+        """The result of question ``k``, as :func:`socialpref.sensitivity.nbc_sensitivity` gives it."""
         m = int(self.n_options[k])
         ok = bool(np.isfinite(self.min_tv[k]))
         return SensitivityResult(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from socialpref.aggregate import compare_aggregates, pairwise_matrix
 from socialpref.sensitivity import DELTA, EPS, min_tv_flip, nbc_sensitivity
 from socialpref.sensitivity.exact import greedy_flip, greedy_tv_uniform
 from socialpref.sensitivity.lp import lp_cvxpy, lp_linprog
+
+VertexOracle = Callable[[np.ndarray, np.ndarray, float, float], float | None]
 
 #: Agreement required between the closed form and an LP solver (the issue: 1e-7).
 TV_ATOL = 1e-7
@@ -98,30 +101,6 @@ def test_exact_matches_cvxpy(count: int) -> None:
     assert 0.15 * count < n_feasible < 0.85 * count
 
 
-def vertex_min_tv(a: np.ndarray, base: np.ndarray, eps: float, delta: float) -> float | None:
-    """Brute force: min of the convex piecewise-linear TV over the polytope, at some vertex.
-
-    Hyperplanes: ``q_k = eps``, ``q_k = base_k`` (kinks of TV) and ``a_m @ q = -delta``; a vertex
-    is ``sum q = 1`` plus ``n - 1`` of them, linearly independent. Exact up to round-off.
-    """
-    n = base.size
-    planes = [(np.eye(n)[k], eps) for k in range(n)]
-    planes += [(np.eye(n)[k], base[k]) for k in range(n)]
-    planes += [(row, -delta) for row in a]
-    best = None
-    for combo in itertools.combinations(planes, n - 1):
-        mat = np.vstack([np.ones(n)] + [h for h, _ in combo])
-        rhs = np.array([1.0] + [v for _, v in combo])
-        if abs(np.linalg.det(mat)) < 1e-12:
-            continue
-        q = np.linalg.solve(mat, rhs)
-        if q.min() < eps - 1e-12 or np.any(a @ q > -delta + 1e-12):
-            continue
-        tv = 0.5 * np.abs(q - base).sum()
-        best = tv if best is None else min(best, tv)
-    return best
-
-
 @pytest.mark.parametrize(
     "count", [200, pytest.param(2000, marks=pytest.mark.slow, id="2000-populations")]
 )
@@ -148,7 +127,7 @@ def test_exact_matches_cvxpy_on_thousands_of_populations(count: int) -> None:
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
-def test_exact_matches_vertex_enumeration(n: int) -> None:
+def test_exact_matches_vertex_enumeration(n: int, vertex_min_tv: VertexOracle) -> None:
     rng = np.random.default_rng(100 + n)
     for _ in range(60):
         r, w = random_population(rng, n, 3)
@@ -176,7 +155,7 @@ def disagreeing_populations(
     return out
 
 
-def test_repair_matches_vertex_enumeration_and_cvxpy() -> None:
+def test_repair_matches_vertex_enumeration_and_cvxpy(vertex_min_tv: VertexOracle) -> None:
     """The repair of real questions (average-reward winner) against brute force and cvxpy."""
     pytest.importorskip("cvxpy")
     n_positive = n_impossible = 0

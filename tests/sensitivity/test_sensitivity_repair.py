@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -11,6 +11,8 @@ from socialpref.aggregate import pairwise_matrix
 from socialpref.sensitivity import DELTA, EPS, Solver, nbc_sensitivity, repair_tv
 from socialpref.sensitivity.lp import lp_cvxpy, lp_linprog
 from socialpref.sensitivity.repair import CERTIFICATE_TOL
+
+VertexOracle = Callable[[np.ndarray, np.ndarray, float, float], float | None]
 
 #: The closed form against an LP solver (HiGHS' own feasibility tolerance is 1e-7).
 TV_ATOL = 1e-7
@@ -118,33 +120,13 @@ def test_repair_matches_cvxpy(count: int) -> None:
     assert n_positive > count // 5
 
 
-def vertex_min_tv(a: np.ndarray, base: np.ndarray) -> float | None:
-    """Brute force: the convex piecewise-linear TV is minimal at a vertex of the arrangement
-    of ``q_k = eps``, ``q_k = base_k`` and ``a_m @ q = -delta`` (with ``sum q = 1``)."""
-    n = base.size
-    planes = [(np.eye(n)[k], EPS) for k in range(n)]
-    planes += [(np.eye(n)[k], base[k]) for k in range(n)]
-    planes += [(row, -DELTA) for row in a]
-    best = None
-    for combo in itertools.combinations(planes, n - 1):
-        mat = np.vstack([np.ones(n)] + [h for h, _ in combo])
-        if abs(np.linalg.det(mat)) < 1e-12:
-            continue
-        q = np.linalg.solve(mat, np.array([1.0] + [v for _, v in combo]))
-        if q.min() < EPS - 1e-12 or np.any(a @ q > -DELTA + 1e-12):
-            continue
-        tv = 0.5 * np.abs(q - base).sum()
-        best = tv if best is None else min(best, tv)
-    return best
-
-
-def test_repair_matches_vertex_enumeration() -> None:
+def test_repair_matches_vertex_enumeration(vertex_min_tv: VertexOracle) -> None:
     """Exact to round-off where the certificate holds; the LP within its tolerance elsewhere."""
     programs = [prog for prog in random_programs(23, 400, 3, 4) if prog[2].sum() == 1]
     tv, n_lp = solve_all(programs)
     for (p, base, winners), value, lp in zip(programs, tv, n_lp, strict=True):
         win = int(np.flatnonzero(winners)[0])
-        ref = vertex_min_tv(np.delete(p, win, axis=0) - p[win][None, :], base)
+        ref = vertex_min_tv(np.delete(p, win, axis=0) - p[win][None, :], base, EPS, DELTA)
         assert (ref is None) == bool(np.isnan(value))
         if ref is not None:
             assert abs(value - ref) <= (1e-10 if lp == 0 else TV_ATOL)
