@@ -16,7 +16,8 @@ process and interleaved over ``--rounds`` rounds (the order rotates every round)
 Prints each solver's time per round, the median ratio to the sweep and its range, the largest
 TV differences, the time per question of the one-question API
 (:func:`socialpref.sensitivity.nbc_sensitivity`, repair included) against the sweep's, and the
-sweep's time and peak memory (tracemalloc) at 5, 50 and 100 options.
+sweep's time and peak memory (tracemalloc) at 5, 50, 100 and 1,000 options (and its refusal, with
+the estimate, of a 10,000-option question that does not fit the default 1 GiB budget).
 Exits 1 if the sweep and an LP disagree by more than 1e-7 or on feasibility. Run::
 
     .venv/bin/python benchmarks/bench_sensitivity.py [--questions 2000] [--subset 200]
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from socialpref.aggregate import TIE_TOL, compare_aggregates, pairwise_matrix
+from socialpref.errors import SocialPrefError
 from socialpref.luce import luce_rewards
 from socialpref.sensitivity import (
     DELTA,
@@ -243,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", default=None, help="write the sweep's results and the figures here")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes (a CI check)")
     args = ap.parse_args(argv)
-    sizes = [(5, 2000), (50, 64), (100, 16)]
+    sizes = [(5, 2000), (50, 64), (100, 16), (1000, 1)]
     if args.smoke:
         args.questions, args.subset, args.rounds = 12, 3, 2
         sizes = [(5, 50), (50, 1), (100, 1)]
@@ -308,6 +310,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sweep memory: {row['options']:3d} options x {row['questions']:4d} questions: "
               f"{row['seconds'] * 1e3:8.1f} ms, peak {row['peak_mib']:7.2f} MiB "
               f"(plan {row['plan_mib']:.1f} MiB, {row['questions_per_chunk']} questions per chunk)")  # fmt: skip
+    try:  # refused before any work, with the estimate
+        sensitivity_sweep(make_questions(1, args.seed, 10_000, 10_000))
+    except SocialPrefError as exc:
+        print(f"sweep memory: 10000 options: refused: {exc}")
     ok = max(d_pair, d_q, d_cv_pair, d_cv_q) <= TV_ATOL and mis_pair == mis_q == 0
     ok = ok and mis_cv_pair == mis_cv_q == 0
     print("OK" if ok else "MISMATCH")

@@ -144,8 +144,9 @@ def greedy_equal_caps(gain: FloatArray, row_cap: FloatArray, need: FloatArray) -
     cum_g = np.cumsum(g_s, axis=-1)
     feasible = cum_g[..., -1] * row_cap >= need
     m = np.minimum((cum_g * row_cap[..., None] < need[..., None]).sum(axis=-1), n - 1)
-    g_m = np.take_along_axis(g_s, m[..., None], axis=-1)[..., 0]
-    prev_val = (np.take_along_axis(cum_g, m[..., None], axis=-1)[..., 0] - g_m) * row_cap
+    flat_m = np.arange(m.size) * n + m.reshape(-1)  # the m-th entry of each row
+    g_m = g_s.reshape(-1)[flat_m].reshape(m.shape)
+    prev_val = (cum_g.reshape(-1)[flat_m].reshape(m.shape) - g_m) * row_cap
     with np.errstate(divide="ignore", invalid="ignore"):
         t_need = np.where(
             need > 0, m * row_cap + (need - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0

@@ -27,7 +27,7 @@ from socialpref.population import (
     invalid_populations,
     population_arrays,
 )
-from socialpref.preference import PreferenceModel, get_model
+from socialpref.preference import PreferenceModel
 from socialpref.sensitivity.exact import greedy_flip, greedy_tv_uniform
 from socialpref.sensitivity.lp import solve_lp
 from socialpref.sensitivity.memory import MEMORY_BUDGET, SweepPlan, plan_sweep
@@ -37,8 +37,8 @@ from socialpref.sensitivity.options import (
     TV_TIE_TOL,
     Options,
     Solver,
+    check_eps_delta,
     check_options,
-    resolve_solver,
 )
 from socialpref.sensitivity.repair import repair_tv
 from socialpref.sensitivity.results import SweepResult
@@ -105,8 +105,8 @@ def select_pairs(tv: FloatArray, top: BoolArray) -> tuple[IntArray, FloatArray, 
 def _item(pop: Any, k: int, check_values: bool = True) -> tuple[FloatArray, FloatArray]:
     """One item of ``populations`` as arrays; errors say which item.
 
-    With ``check_values=False`` only shapes are checked here; the chunks check the values in
-    one vectorised pass (:func:`_check_chunk`).
+    With ``check_values=False`` only shapes are checked here; each chunk checks the values in
+    one vectorised pass (:func:`_sweep_chunk`) and comes back here for the message.
     """
     try:
         if isinstance(pop, Population):
@@ -187,8 +187,7 @@ def sensitivity_sweep(
     >>> sweep.flippable.tolist(), sweep.min_tv.round(4).tolist(), sweep.pair.tolist()
     ([True, False], [0.0635, nan], [[2, 1], [-1, -1]])
     """
-    resolve_solver(solver)  # settings first: fail before looking at the data
-    get_model(model)
+    opts = check_options(solver=solver, eps=eps, delta=delta, model=model)  # before the data
     cap = None if chunk_size is None else check_scalar(chunk_size, "chunk_size", int, min_val=1)
     budget = check_scalar(memory_budget, "memory_budget", int, min_val=1)
     items = [_item(pop, k, check_values=False) for k, pop in enumerate(populations)]
@@ -199,9 +198,7 @@ def sensitivity_sweep(
         )
     n_opts = np.array([r.shape[1] for r, _ in items], dtype=np.int64)
     n_types = np.array([r.shape[0] for r, _ in items], dtype=np.int64)
-    opts = check_options(
-        solver=solver, eps=eps, delta=delta, model=model, n_options=int(n_opts.max(initial=1))
-    )
+    check_eps_delta(opts.eps, opts.delta, int(n_opts.max(initial=1)))
     base_list: list[FloatArray | None] = [None] * len(items)
     if bases is not None:
         base_list = [
