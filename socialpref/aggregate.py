@@ -55,6 +55,7 @@ def pairwise_matrix(
 
     >>> pairwise_matrix([[1.0, 0.0]], [1.0]).round(4).tolist()
     [[0.5, 0.7311], [0.2689, 0.5]]
+    >>> from socialpref.population import Population
     >>> pairwise_matrix(Population([[1.0, 0.0]], [1.0]), model="bt:2").round(4).tolist()
     [[0.5, 0.6225], [0.3775, 0.5]]
     """
@@ -67,6 +68,7 @@ def average_reward(rewards: PopulationLike, type_weights: ArrayLike | None = Non
 
     >>> average_reward([[6, 1], [3, 9]], [0.5, 0.5]).tolist()
     [4.5, 5.0]
+    >>> from socialpref.population import Population
     >>> average_reward(Population([[6, 1], [3, 9]], [0.5, 0.5])).tolist()
     [4.5, 5.0]
     """
@@ -99,6 +101,7 @@ def nbc(
 
     >>> nbc([[6, 1, 4], [3, 9, 4]], [0.5, 0.5]).round(4).tolist()
     [0.5243, 0.5075, 0.4683]
+    >>> from socialpref.population import Population
     >>> nbc(Population([[6, 1, 4], [3, 9, 4]], [0.5, 0.5]), sampling=[0.49, 0.49, 0.02]).round(5).tolist()
     [0.50046, 0.50144, 0.45333]
     """

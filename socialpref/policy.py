@@ -38,6 +38,7 @@ def optimal_policy(
 
     >>> optimal_policy([[0.0, 1.0]], [1.0]).round(4).tolist()
     [0.2689, 0.7311]
+    >>> from socialpref.population import Population
     >>> optimal_policy(Population([[0.0, 1.0]], [1.0]), beta=0.5).round(4).tolist()
     [0.1192, 0.8808]
     """
@@ -143,6 +144,7 @@ def dpo_limit_policy(
 
     >>> dpo_limit_policy([[0.0, 1.0]], [1.0]).round(4).tolist()
     [0.2689, 0.7311]
+    >>> from socialpref.population import Population
     >>> dpo_limit_policy(Population([[6, 1, 4], [3, 9, 4]], [0.5, 0.5])).round(4).tolist()
     [0.3658, 0.342, 0.2922]
     """
