@@ -1,10 +1,82 @@
-"""The ``socialpref`` command: one typer app, one sub-app per command group."""
+"""The ``socialpref`` command: one typer app, one module per command group, loaded on demand.
+
+``socialpref --help`` lists every command from :data:`COMMANDS` without importing the command
+modules (which import numpy, scipy and the counterexample catalogue); a command's module is
+imported when that command runs or shows its own help. Each module exposes ``register(app)``,
+which adds its command or sub-app.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 import socialpref
+
+#: Command name -> (module in ``socialpref_cli`` that registers it, its one-line help). The help
+#: is the command's own (a test checks that they agree); it is shown without importing the
+#: module. The order is the order of ``socialpref --help``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sensitivity": (
+        "sensitivity",
+        "Smallest total-variation change of the sampling distribution that changes NBC's order.",
+    ),
+    "report": (
+        "report",
+        "Write a markdown report with tables and figures: NBC vs average reward, sensitivity.",
+    ),
+    "demo": (
+        "report",
+        "The main job: report on the embedded demo wave (data/demo/ATP W900.sav) into "
+        "reports/demo/.",
+    ),
+    "surveys": (
+        "surveys",
+        "Pew ATP waves (.sav) and crosstabs (.csv/.parquet): shares, Luce rewards, average "
+        "reward vs NBC.",
+    ),
+    "counterexamples": (
+        "counterexamples",
+        "The paper's counterexamples (NBC vs average reward), verified with the core; search "
+        "for new ones.",
+    ),
+    "train": (
+        "train",
+        "Train policies and reward models (needs the 'train' / 'llm' extras: torch, "
+        "transformers, peft).",
+    ),
+}
+
+
+class _Listed(TyperCommand):
+    """Stands for a command in the root's help until the command is run."""
+
+
+def load_command(name: str) -> Any:
+    """The click command of ``name``, built from its module's ``register(app)``."""
+    module = importlib.import_module(f"socialpref_cli.{COMMANDS[name][0]}")
+    holder = typer.Typer()
+    holder.callback()(lambda: None)  # a callback keeps the holder a group of commands
+    module.register(holder)
+    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists every command at once, imports a command's module when it runs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, (_, text) in COMMANDS.items():
+            self.commands.setdefault(name, _Listed(name=name, help=text, callback=None))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and isinstance(self.commands.get(args[0]), _Listed):
+            self.commands[args[0]] = load_command(args[0])
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="socialpref",
@@ -12,6 +84,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
 
 
@@ -28,14 +101,3 @@ def main(
     ),
 ) -> None:
     """socialpref: rank options by Normalized Borda Count and by average reward, and compare."""
-
-
-def _register_groups() -> None:
-    # Each command module exposes ``register(app)``, which adds its command or sub-app.
-    from socialpref_cli import counterexamples, report, sensitivity, surveys, train
-
-    for module in (surveys, sensitivity, counterexamples, report, train):
-        module.register(app)
-
-
-_register_groups()

@@ -15,16 +15,17 @@ from typing import Any
 import numpy as np
 
 from socialpref._typing import ArrayLike, FloatArray, IntArray
-from socialpref.population import WEIGHT_SUM_ATOL, as_rewards, as_sampling, as_type_weights
+from socialpref.errors import ParameterError
+from socialpref.population import (
+    WEIGHT_SUM_ATOL,
+    PopulationLike,
+    as_sampling,
+    population_arrays,
+)
 from socialpref.preference import PreferenceModel, get_model
 
 #: Scores closer than this are treated as tied in rankings and top choices.
 TIE_TOL = 1e-12
-
-
-def _validated(rewards: ArrayLike, type_weights: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    r = as_rewards(rewards)
-    return r, as_type_weights(type_weights, r.shape[0])
 
 
 def pairwise_matrices(
@@ -43,26 +44,35 @@ def pairwise_matrices(
 
 
 def pairwise_matrix(
-    rewards: ArrayLike, type_weights: ArrayLike, model: PreferenceModel | str | None = None
+    rewards: PopulationLike,
+    type_weights: ArrayLike | None = None,
+    model: PreferenceModel | str | None = None,
 ) -> FloatArray:
     """Population preference matrix, Eq. (8): ``P[i, j] = sum_u p(u) sigma(r(i; u) - r(j; u))``.
 
-    The diagonal is ``sigma(0) = 1/2``.
+    The diagonal is ``sigma(0) = 1/2``. ``rewards`` may be a :class:`Population` (then
+    ``type_weights`` is None), as in every function of this module.
 
     >>> pairwise_matrix([[1.0, 0.0]], [1.0]).round(4).tolist()
     [[0.5, 0.7311], [0.2689, 0.5]]
+    >>> from socialpref.population import Population
+    >>> pairwise_matrix(Population([[1.0, 0.0]], [1.0]), model="bt:2").round(4).tolist()
+    [[0.5, 0.6225], [0.3775, 0.5]]
     """
-    r, w = _validated(rewards, type_weights)
+    r, w = population_arrays(rewards, type_weights)
     return pairwise_matrices(r, w, get_model(model))
 
 
-def average_reward(rewards: ArrayLike, type_weights: ArrayLike) -> FloatArray:
+def average_reward(rewards: PopulationLike, type_weights: ArrayLike | None = None) -> FloatArray:
     """User-weighted average reward, the objective of Eq. (9): ``rbar(y) = sum_u p(u) r(y; u)``.
 
     >>> average_reward([[6, 1], [3, 9]], [0.5, 0.5]).tolist()
     [4.5, 5.0]
+    >>> from socialpref.population import Population
+    >>> average_reward(Population([[6, 1], [3, 9]], [0.5, 0.5])).tolist()
+    [4.5, 5.0]
     """
-    r, w = _validated(rewards, type_weights)
+    r, w = population_arrays(rewards, type_weights)
     return np.asarray(w @ r, dtype=np.float64)
 
 
@@ -70,15 +80,15 @@ def nbc_from_matrix(pairwise: ArrayLike, sampling: ArrayLike | None = None) -> F
     """NBC from a pairwise matrix, Eq. (13): ``NBC(y) = sum_y' D(y') P[y, y']``."""
     p = np.asarray(pairwise, dtype=np.float64)
     if p.ndim != 2 or p.shape[0] != p.shape[1]:
-        raise ValueError(
+        raise ParameterError(
             f"The 'pairwise' parameter must be a square matrix. Got shape {p.shape} instead."
         )
     return np.asarray(p @ as_sampling(sampling, p.shape[0]), dtype=np.float64)
 
 
 def nbc(
-    rewards: ArrayLike,
-    type_weights: ArrayLike,
+    rewards: PopulationLike,
+    type_weights: ArrayLike | None = None,
     sampling: ArrayLike | None = None,
     model: PreferenceModel | str | None = None,
 ) -> FloatArray:
@@ -91,8 +101,11 @@ def nbc(
 
     >>> nbc([[6, 1, 4], [3, 9, 4]], [0.5, 0.5]).round(4).tolist()
     [0.5243, 0.5075, 0.4683]
+    >>> from socialpref.population import Population
+    >>> nbc(Population([[6, 1, 4], [3, 9, 4]], [0.5, 0.5]), sampling=[0.49, 0.49, 0.02]).round(5).tolist()
+    [0.50046, 0.50144, 0.45333]
     """
-    r, w = _validated(rewards, type_weights)
+    r, w = population_arrays(rewards, type_weights)
     d = as_sampling(sampling, r.shape[1])
     return np.asarray(pairwise_matrix(r, w, model) @ d, dtype=np.float64)
 
@@ -110,7 +123,7 @@ def ranking(scores: ArrayLike, tol: float = TIE_TOL) -> IntArray:
     """
     s = np.asarray(scores, dtype=np.float64)
     if s.ndim < 1 or not np.all(np.isfinite(s)):
-        raise ValueError(
+        raise ParameterError(
             "The 'scores' parameter must be a finite vector or stack of vectors (options on the "
             f"last axis). Got {s!r} instead."
         )
@@ -142,7 +155,7 @@ def kendall_tau_rows(x: ArrayLike, y: ArrayLike) -> FloatArray:
     """
     a, b = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 2:
-        raise ValueError(
+        raise ParameterError(
             "Kendall tau needs two arrays of one shape (rows, options). "
             f"Got shapes {a.shape} and {b.shape}."
         )
@@ -176,7 +189,7 @@ def kendall_tau(a: ArrayLike, b: ArrayLike) -> float:
     """
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(
+        raise ParameterError(
             f"Kendall tau needs two vectors of one length. Got shapes {x.shape} and {y.shape}."
         )
     return float(kendall_tau_rows(x[None, :], y[None, :])[0])
@@ -250,8 +263,8 @@ class AggregateComparison:
 
 
 def compare_aggregates(
-    rewards: ArrayLike,
-    type_weights: ArrayLike,
+    rewards: PopulationLike,
+    type_weights: ArrayLike | None = None,
     sampling: ArrayLike | None = None,
     model: PreferenceModel | str | None = None,
 ) -> AggregateComparison:
@@ -261,7 +274,7 @@ def compare_aggregates(
     >>> c.average_top, c.nbc_top
     ((0, 2), (1,))
     """
-    r, w = _validated(rewards, type_weights)
+    r, w = population_arrays(rewards, type_weights)
     avg = average_reward(r, w)
     score = nbc(r, w, sampling, model)
     ra, rn = ranking(avg), ranking(score)
@@ -282,7 +295,7 @@ def _batch_arrays(
     """Validate the stacks of :func:`compare_aggregates_batch` (vectorised checks)."""
     r = np.asarray(rewards, dtype=np.float64)
     if r.ndim != 3 or min(r.shape[1:], default=0) < 1:
-        raise ValueError(
+        raise ParameterError(
             "The 'rewards' parameter must be an array of shape (n_populations, n_types, "
             f"n_options) with at least one type and option. Got shape {r.shape} instead."
         )
@@ -297,20 +310,20 @@ def _batch_arrays(
         ("sampling", d, (n_pop, n_options)),
     ):
         if arr.shape != shape:
-            raise ValueError(
+            raise ParameterError(
                 f"The '{name}' parameter must have shape {shape}. Got shape {arr.shape} instead."
             )
         bad = ~np.isfinite(arr).all(axis=1) | (arr < 0).any(axis=1)
         bad |= np.abs(arr.sum(axis=1) - 1.0) > WEIGHT_SUM_ATOL
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            raise ValueError(
+            raise ParameterError(
                 f"The '{name}' parameter must hold distributions (finite, non-negative, rows "
                 f"summing to 1). Row {k} is {arr[k].tolist()!r}."
             )
     if not np.isfinite(r).all():
         k = int(np.flatnonzero(~np.isfinite(r).all(axis=(1, 2)))[0])
-        raise ValueError(f"The 'rewards' parameter must be finite. Population {k} is not.")
+        raise ParameterError(f"The 'rewards' parameter must be finite. Population {k} is not.")
     return r, w, d
 
 
@@ -341,7 +354,7 @@ def compare_aggregates_batch(
 
     Raises
     ------
-    ValueError
+    ParameterError
         Shapes that do not fit, non-finite rewards, rows that are not distributions.
 
     Examples

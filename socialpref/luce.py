@@ -25,7 +25,7 @@ import numpy as np
 from socialpref._typing import ArrayLike, FloatArray, IntArray, RngLike
 from socialpref._validation import check_scalar
 from socialpref.aggregate import TIE_TOL, pairwise_matrices
-from socialpref.errors import ParameterError
+from socialpref.errors import DataError, ParameterError
 from socialpref.population import Population, as_sampling
 from socialpref.preference import PreferenceModel, get_model
 
@@ -42,7 +42,7 @@ def _as_share_matrix(values: ArrayLike, name: str) -> tuple[FloatArray, bool]:
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be a numeric array of shape (n_options,) or "
             f"(n_types, n_options). Got {values!r} instead."
         ) from None
@@ -50,16 +50,16 @@ def _as_share_matrix(values: ArrayLike, name: str) -> tuple[FloatArray, bool]:
     if single:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] < 2:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must have shape (n_options,) or (n_types, n_options) with at least "
             f"2 options. Got shape {arr.shape} instead."
         )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be finite (no NaN or inf). Got {arr.tolist()} instead."
         )
     if np.any(arr < 0):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be non-negative. Got {arr.tolist()} instead."
         )
     return arr, single
@@ -81,17 +81,16 @@ def _log_shares(
             u, i = (int(k) for k in np.argwhere(zero)[0])
             t = type_labels[u] if type_labels is not None else str(u)
             o = option_labels[i] if option_labels is not None else f"option {i}"
-            raise ValueError(
+            raise DataError(
                 f"Type {t!s} never chose {o!s} (share 0), so its Luce reward is -inf; "
                 f"use zero_policy='mix' to mix in a little of the uniform distribution, or merge options."
             )
         return np.log(shares)
     if zero_policy != "mix":
-        raise ValueError(
+        raise ParameterError(
             f"The 'zero_policy' parameter must be one of {ZERO_POLICIES}. Got {zero_policy!r} instead."
         )
-    if not 0 < mix < 1:
-        raise ValueError(f"The 'mix' parameter must be in (0, 1). Got {mix!r} instead.")
+    check_scalar(mix, "mix", float, 0.0, 1.0, include_boundaries="neither")
     rows = zero.any(axis=1)
     out = shares.copy()
     out[rows] = (1.0 - mix) * shares[rows] + mix / n_options
@@ -118,7 +117,7 @@ def luce_rewards(
         * ``"mix"`` (default): in a row that contains a zero, and only there, replace the shares
           ``p`` by ``(1 - mix) p + mix / n_options``. Rows without zeros are untouched, so the result
           equals the paper's method wherever that is defined.
-        * ``"error"``: raise ``ValueError`` naming the type and the option.
+        * ``"error"``: raise :class:`~socialpref.errors.DataError` naming the type and the option.
         * ``"reference"``: the authors' code, ``log(p + 1e-15)`` (a zero gives about -34.5).
     mix : float
         Weight of the uniform distribution for ``"mix"``.
@@ -132,7 +131,7 @@ def luce_rewards(
     totals = arr.sum(axis=1, keepdims=True)
     if np.any(totals <= 0):
         u = int(np.flatnonzero(totals[:, 0] <= 0)[0])
-        raise ValueError(
+        raise ParameterError(
             f"The 'shares' parameter has an all-zero row (type {u}); it has no choices to estimate from."
         )
     logs = _log_shares(arr / totals, zero_policy, mix, options, types)

@@ -1,15 +1,24 @@
-"""Policies on a finite option set: the optimal policy (Eq. 10) and DPO's infinite-data limit (Eq. 18)."""
+"""Policies on a finite option set: the optimal policy (Eq. 10) and DPO's infinite-data limit (Eq. 18).
+
+scipy is imported inside the functions that use it, so that importing the core stays fast.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
-from scipy.special import expit, log_softmax
 
 from socialpref._typing import ArrayLike, FloatArray
+from socialpref._validation import check_scalar
 from socialpref.aggregate import average_reward, pairwise_matrix
-from socialpref.population import as_rewards, as_sampling, as_type_weights, check_positive
+from socialpref.errors import ParameterError, SolverError
+from socialpref.population import PopulationLike, as_sampling, population_arrays
 from socialpref.preference import PreferenceModel
+
+
+def _softmax(logits: FloatArray) -> FloatArray:
+    from scipy.special import log_softmax
+
+    return np.asarray(np.exp(log_softmax(logits)), dtype=np.float64)
 
 
 def _reference(reference: ArrayLike | None, n: int) -> FloatArray:
@@ -17,8 +26,8 @@ def _reference(reference: ArrayLike | None, n: int) -> FloatArray:
 
 
 def optimal_policy(
-    rewards: ArrayLike,
-    type_weights: ArrayLike,
+    rewards: PopulationLike,
+    type_weights: ArrayLike | None = None,
     beta: float = 1.0,
     reference: ArrayLike | None = None,
 ) -> FloatArray:
@@ -29,13 +38,18 @@ def optimal_policy(
 
     >>> optimal_policy([[0.0, 1.0]], [1.0]).round(4).tolist()
     [0.2689, 0.7311]
+    >>> from socialpref.population import Population
+    >>> optimal_policy(Population([[0.0, 1.0]], [1.0]), beta=0.5).round(4).tolist()
+    [0.1192, 0.8808]
     """
-    beta = check_positive(beta, "beta", "optimal_policy")
+    beta = check_scalar(
+        beta, "beta", float, 0.0, include_boundaries="neither", owner="optimal_policy"
+    )
     avg = average_reward(rewards, type_weights)
     ref = _reference(reference, avg.shape[0])
     with np.errstate(divide="ignore"):
         logits = np.log(ref) + avg / beta
-    return np.asarray(np.exp(log_softmax(logits)), dtype=np.float64)
+    return _softmax(logits)
 
 
 def dpo_limit_log_ratio(
@@ -55,21 +69,25 @@ def dpo_limit_log_ratio(
     edge ``y -> y'`` wherever ``P[y, y'] > 0`` is strongly connected (Zermelo's condition).
     Solved by damped Newton steps to a gradient norm below ``tol``.
 
-    Raises ValueError when ``D`` leaves an option out (its policy is then undetermined) or when
-    no finite solution exists (e.g. a unanimous majority-step population).
+    Raises :class:`ParameterError` when ``D`` leaves an option out (its policy is then
+    undetermined), :class:`SolverError` when no finite solution exists (e.g. a unanimous
+    majority-step population) or Newton's method does not converge.
     """
+    from scipy.sparse.csgraph import connected_components
+    from scipy.special import expit
+
     p = np.asarray(pairwise, dtype=np.float64)
     n = p.shape[0]
     d = as_sampling(sampling, n)
     if np.any(d <= 0):
-        raise ValueError(
+        raise ParameterError(
             f"The 'sampling' parameter must give every option positive probability for a DPO limit; "
             f"options {np.flatnonzero(d <= 0).tolist()} are never sampled. Got {d.tolist()}."
         )
     off = ~np.eye(n, dtype=bool)
     n_comp, _ = connected_components((p > 0) & off, directed=True, connection="strong")
     if n > 1 and n_comp > 1:
-        raise ValueError(
+        raise SolverError(
             "No finite DPO limit exists: some options beat others with probability 1 "
             "(the win graph is not strongly connected). Use a smooth preference model such as Bradley-Terry."
         )
@@ -104,15 +122,15 @@ def dpo_limit_log_ratio(
                 break
             t *= 0.5
         g, grad, s = g + t * step, new_grad, new_s
-    raise ValueError(
+    raise SolverError(
         f"The DPO limit did not converge after {max_iter} Newton iterations "
         f"(gradient norm {np.max(np.abs(grad)):.3g}); the preference probabilities may be too close to 0 or 1."
     )
 
 
 def dpo_limit_policy(
-    rewards: ArrayLike,
-    type_weights: ArrayLike,
+    rewards: PopulationLike,
+    type_weights: ArrayLike | None = None,
     beta: float = 1.0,
     reference: ArrayLike | None = None,
     sampling: ArrayLike | None = None,
@@ -126,12 +144,16 @@ def dpo_limit_policy(
 
     >>> dpo_limit_policy([[0.0, 1.0]], [1.0]).round(4).tolist()
     [0.2689, 0.7311]
+    >>> from socialpref.population import Population
+    >>> dpo_limit_policy(Population([[6, 1, 4], [3, 9, 4]], [0.5, 0.5])).round(4).tolist()
+    [0.3658, 0.342, 0.2922]
     """
-    beta = check_positive(beta, "beta", "dpo_limit_policy")
-    r = as_rewards(rewards)
-    w = as_type_weights(type_weights, r.shape[0])
+    beta = check_scalar(
+        beta, "beta", float, 0.0, include_boundaries="neither", owner="dpo_limit_policy"
+    )
+    r, w = population_arrays(rewards, type_weights)
     ref = _reference(reference, r.shape[1])
     g = dpo_limit_log_ratio(pairwise_matrix(r, w, model), sampling)
     with np.errstate(divide="ignore"):
         logits = np.log(ref) + g / beta
-    return np.asarray(np.exp(log_softmax(logits)), dtype=np.float64)
+    return _softmax(logits)

@@ -2,17 +2,21 @@
 
 A population holds the rewards ``r(y; u)`` of each user type ``u`` for each option ``y``
 (shape ``(n_types, n_options)``) and the type weights ``p(u)`` (non-negative, summing to one).
+Every core function that takes ``(rewards, type_weights)`` also takes a :class:`Population` in
+their place; :func:`population_arrays` is the one place that unpacks either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
-from socialpref._typing import ArrayLike, FloatArray
+from socialpref._typing import ArrayLike, BoolArray, FloatArray
+from socialpref._validation import check_scalar
+from socialpref.errors import ParameterError
 
 WEIGHT_SUM_ATOL = 1e-8
 
@@ -34,20 +38,20 @@ def as_rewards(rewards: ArrayLike, name: str = "rewards") -> FloatArray:
     try:
         arr = np.asarray(rewards, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be a numeric array. Got {_short(rewards)} instead."
         ) from None
     if arr.ndim != 2:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be a 2-D array of shape (n_types, n_options). "
             f"Got an array of shape {arr.shape} instead."
         )
     if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter needs at least one type and one option. Got shape {arr.shape}."
         )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead."
         )
     return arr
@@ -60,26 +64,28 @@ def as_distribution(
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be a numeric vector. Got {_short(values)} instead."
         ) from None
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be a vector of length {n}. Got shape {arr.shape}: {_short(arr)}."
         )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead."
         )
     if np.any(arr < 0):
-        raise ValueError(f"The '{name}' parameter must be non-negative. Got {_short(arr)} instead.")
+        raise ParameterError(
+            f"The '{name}' parameter must be non-negative. Got {_short(arr)} instead."
+        )
     if strictly_positive and np.any(arr <= 0):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must be > 0 everywhere. Got {_short(arr)} instead."
         )
     total = float(arr.sum())
     if abs(total - 1.0) > WEIGHT_SUM_ATOL:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must sum to 1. Got {_short(arr)} (sum {total:.10g}) instead."
         )
     return arr
@@ -98,18 +104,11 @@ def as_sampling(sampling: ArrayLike | None, n_options: int, name: str = "samplin
 
 
 def check_positive(value: float, name: str, owner: str) -> float:
-    """Return ``value`` as a float, raising ``ValueError`` unless it is finite and > 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"The '{name}' parameter of {owner} must be a number > 0. Got {value!r} instead."
-        ) from None
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(
-            f"The '{name}' parameter of {owner} must be a finite number > 0. Got {value!r} instead."
-        )
-    return v
+    """``value`` as a finite float > 0 (:func:`socialpref._validation.check_scalar`).
+
+    Kept for callers written before ``check_scalar``; new code calls ``check_scalar`` directly.
+    """
+    return check_scalar(value, name, float, min_val=0.0, include_boundaries="neither", owner=owner)
 
 
 def _labels(labels: Sequence[str] | None, n: int, prefix: str, name: str) -> tuple[str, ...]:
@@ -117,11 +116,13 @@ def _labels(labels: Sequence[str] | None, n: int, prefix: str, name: str) -> tup
         return tuple(f"{prefix}{k + 1}" for k in range(n))
     out = tuple(str(x) for x in labels)
     if len(out) != n:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must have {n} labels. Got {len(out)}: {list(out)!r}."
         )
     if len(set(out)) != n:
-        raise ValueError(f"The '{name}' parameter must have distinct labels. Got {list(out)!r}.")
+        raise ParameterError(
+            f"The '{name}' parameter must have distinct labels. Got {list(out)!r}."
+        )
     return out
 
 
@@ -186,3 +187,83 @@ class Population:
             "options": list(self.options),
             "types": list(self.types),
         }
+
+
+#: A population, or the rewards of one (with the type weights given separately).
+PopulationLike: TypeAlias = "Population | ArrayLike"
+
+
+def population_arrays(
+    rewards: PopulationLike, type_weights: ArrayLike | None = None, *, check_values: bool = True
+) -> tuple[FloatArray, FloatArray]:
+    """Validated ``(rewards, type_weights)`` from a :class:`Population` or from the two arrays.
+
+    Every core function that accepts either form calls this once.
+
+    Parameters
+    ----------
+    rewards : (n_types, n_options) array or Population
+    type_weights : (n_types,) array, or None with a Population
+    check_values : bool
+        Whether to check the values of arrays (finite rewards; weights non-negative and summing
+        to one). Shapes are always checked. Code that validates many populations at once in a
+        vectorised pass (the sensitivity sweep) passes False and checks the values itself.
+
+    Returns
+    -------
+    rewards, type_weights : float arrays
+
+    Raises
+    ------
+    ParameterError
+        Bad arrays, ``type_weights`` missing for arrays, or given with a Population.
+
+    Examples
+    --------
+    >>> population_arrays(Population([[0.0, 1.0]], [1.0]))[0].tolist()
+    [[0.0, 1.0]]
+    >>> population_arrays([[0.0, 1.0], [2.0, 0.0]], [0.5, 0.5])[1].tolist()
+    [0.5, 0.5]
+    >>> population_arrays([[0.0, 1.0]])
+    Traceback (most recent call last):
+    ...
+    socialpref.errors.ParameterError: The 'type_weights' parameter is required when 'rewards' is an array (pass a Population to give both at once).
+    """
+    if isinstance(rewards, Population):
+        if type_weights is not None:
+            raise ParameterError(
+                "The 'type_weights' parameter must be None when 'rewards' is a Population "
+                f"(it holds its own type weights). Got {_short(type_weights)} instead."
+            )
+        return rewards.rewards, rewards.type_weights
+    if type_weights is None:
+        raise ParameterError(
+            "The 'type_weights' parameter is required when 'rewards' is an array "
+            "(pass a Population to give both at once)."
+        )
+    if not check_values:
+        try:
+            r = np.asarray(rewards, dtype=np.float64)
+            w = np.asarray(type_weights, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass  # the full checks below name the bad argument
+        else:
+            if r.ndim == 2 and min(r.shape) >= 1 and w.shape == (r.shape[0],):
+                return r, w
+    r = as_rewards(rewards)
+    return r, as_type_weights(type_weights, r.shape[0])
+
+
+def invalid_populations(rewards: FloatArray, type_weights: FloatArray) -> BoolArray:
+    """Which of a stack of populations fail the value checks of :func:`population_arrays`.
+
+    ``rewards`` is ``(B, n_types, n_options)`` and ``type_weights`` ``(B, n_types)`` (padding
+    with zero rewards and weights is fine). Vectorised: one pass for the whole stack.
+
+    >>> invalid_populations(np.zeros((2, 1, 3)), np.array([[1.0], [0.5]])).tolist()
+    [False, True]
+    """
+    bad = ~np.isfinite(rewards).all(axis=(1, 2)) | ~np.isfinite(type_weights).all(axis=1)
+    bad |= (type_weights < 0).any(axis=1)
+    bad |= np.abs(type_weights.sum(axis=1) - 1.0) > WEIGHT_SUM_ATOL
+    return np.asarray(bad, dtype=bool)

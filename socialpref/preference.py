@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from scipy.special import expit, ndtr
 
 from socialpref._typing import ArrayLike, FloatArray
+from socialpref._validation import check_scalar
+from socialpref.errors import ParameterError
 
 
 @runtime_checkable
@@ -26,15 +27,6 @@ class PreferenceModel(Protocol):
     def prob(self, diff: ArrayLike) -> FloatArray:
         """``sigma(diff)``: probability that the option ahead by ``diff`` is preferred."""
         ...
-
-
-def _check_positive(value: float, name: str, owner: str) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(
-            f"The '{name}' parameter of {owner} must be a finite number > 0. Got {value!r} instead."
-        )
-    return value
 
 
 @dataclass(frozen=True)
@@ -52,13 +44,15 @@ class BradleyTerry:
     temperature: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_positive(self.temperature, "temperature", "BradleyTerry")
+        check_scalar(self.temperature, "temperature", float, 0.0, None, "neither", "BradleyTerry")
 
     @property
     def name(self) -> str:
         return "bradley-terry" if self.temperature == 1.0 else f"bradley-terry:{self.temperature:g}"
 
     def prob(self, diff: ArrayLike) -> FloatArray:
+        from scipy.special import expit  # imported here: importing the core stays fast
+
         return np.asarray(
             expit(np.asarray(diff, dtype=np.float64) / self.temperature), dtype=np.float64
         )
@@ -75,13 +69,15 @@ class Thurstone:
     scale: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_positive(self.scale, "scale", "Thurstone")
+        check_scalar(self.scale, "scale", float, 0.0, None, "neither", "Thurstone")
 
     @property
     def name(self) -> str:
         return "thurstone" if self.scale == 1.0 else f"thurstone:{self.scale:g}"
 
     def prob(self, diff: ArrayLike) -> FloatArray:
+        from scipy.special import ndtr
+
         return np.asarray(ndtr(np.asarray(diff, dtype=np.float64) / self.scale), dtype=np.float64)
 
 
@@ -122,7 +118,7 @@ def get_model(model: PreferenceModel | str | None = None) -> PreferenceModel:
         try:
             value = float(param) if param else 1.0
         except ValueError:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'model' parameter has a parameter that is not a number: {model!r}."
             ) from None
         if name in ("bradley-terry", "bt"):
@@ -131,12 +127,12 @@ def get_model(model: PreferenceModel | str | None = None) -> PreferenceModel:
             return Thurstone(value)
         if name == "majority" and not param:
             return MajorityStep()
-        raise ValueError(
+        raise ParameterError(
             f"The 'model' parameter must be one of {', '.join(MODEL_NAMES)} (optionally 'name:parameter'). "
             f"Got {model!r} instead."
         )
     if isinstance(model, PreferenceModel):
         return model
-    raise ValueError(
+    raise ParameterError(
         f"The 'model' parameter must be a PreferenceModel, a model name or None. Got {model!r} instead."
     )

@@ -12,8 +12,8 @@ One definition, shared by ``socialpref sensitivity`` and the report (``socialpre
 
 :func:`survey_sensitivity` takes analysed questions (:class:`QuestionAnalysis`, from
 :func:`socialpref.surveys.analyze_survey`) and runs the core's min-TV analysis on them: the
-vectorised :func:`socialpref.sensitivity_sweep.sensitivity_sweep` in blocks for
-``solver="exact"``, :func:`socialpref.sensitivity.sensitivity` question by question otherwise.
+vectorised :func:`socialpref.sensitivity.sensitivity_sweep` in blocks for
+``solver="exact"``, :func:`socialpref.sensitivity.nbc_sensitivity` question by question otherwise.
 It never prints; a caller that wants a progress bar passes ``progress``.
 
 >>> from socialpref.surveys import analyze_survey, read_source  # doctest: +SKIP
@@ -35,8 +35,14 @@ import numpy as np
 
 from socialpref._typing import FloatArray
 from socialpref.preference import PreferenceModel
-from socialpref.sensitivity import DELTA, EPS, SensitivityResult, sensitivity
-from socialpref.sensitivity_sweep import sensitivity_sweep
+from socialpref.sensitivity import (
+    DELTA,
+    EPS,
+    SensitivityResult,
+    check_options,
+    nbc_sensitivity,
+    sensitivity_sweep,
+)
 from socialpref.surveys.results import QuestionAnalysis
 
 #: The paper's filters of the Section 7.1 sweep: at least this many options ...
@@ -293,9 +299,10 @@ def survey_sensitivity(
         ``{option: probability}`` (see :func:`fit_base`); uniform when None.
     solver : str
         ``"exact"`` (vectorised, blocks of :data:`BLOCK` questions), ``"linprog"``, ``"cvxpy"``
-        or ``"cvxpy:NAME"`` (question by question), as in :func:`socialpref.sensitivity.sensitivity`.
+        or ``"cvxpy:NAME"`` (question by question), as in
+        :func:`socialpref.sensitivity.nbc_sensitivity`.
     model, eps, delta
-        As in :func:`socialpref.sensitivity.sensitivity`.
+        As in :func:`socialpref.sensitivity.nbc_sensitivity`.
     solve_all : bool
         Also solve the questions that the filters drop (the report shows them); they never
         count in the summary. Default: solve the kept questions only.
@@ -334,11 +341,11 @@ def survey_sensitivity(
         raise ValueError(
             f"The 'min_per_option' parameter must be a finite number >= 0. Got {min_per_option!r} instead."
         )
-    # validates solver, model, eps and delta once, before any work (and on empty input)
-    sensitivity([[0.0, 1.0]], [1.0], solver=solver, eps=eps, delta=delta, model=model, repair=False)
-
     kept = [passes_filters(qa, min_opts, min_per) for qa in items]
     todo = [k for k, keep in enumerate(kept) if keep or solve_all]
+    # validates solver, model, eps and delta once, before any work (and on empty input)
+    n_max = max((len(items[k].options) for k in todo), default=2)
+    check_options(solver=solver, eps=eps, delta=delta, model=model, n_options=n_max)
     bases = [fit_base(base, items[k]) for k in todo]
     results: dict[int, SensitivityResult] = {}
     step = BLOCK if solver == "exact" else 1
@@ -355,7 +362,7 @@ def survey_sensitivity(
             results.update(zip(block, sweep.results, strict=True))
         else:
             k = block[0]
-            results[k] = sensitivity(
+            results[k] = nbc_sensitivity(
                 items[k].rewards,
                 items[k].type_weights,
                 base=bases[start],

@@ -26,6 +26,7 @@ from socialpref import (
     ranking,
     top_choices,
 )
+from socialpref.errors import ParameterError
 
 ATOL = 1e-12
 HALF = [0.5, 0.5]
@@ -174,9 +175,9 @@ def test_ranking_of_stacks_ranks_each_row():
     assert ranking(x).tolist() == [ranking(x[0]).tolist(), ranking(x[1]).tolist()]
     cube = np.arange(24.0).reshape(2, 3, 4)[..., ::-1]
     assert ranking(cube).shape == cube.shape and (ranking(cube) == [1, 2, 3, 4]).all()
-    with pytest.raises(ValueError, match="'scores'"):
+    with pytest.raises(ParameterError, match="'scores'"):
         ranking(np.float64(1.0))
-    with pytest.raises(ValueError, match="'scores'"):
+    with pytest.raises(ParameterError, match="'scores'"):
         ranking([[0.0, np.nan]])
 
 
@@ -187,7 +188,7 @@ def test_kendall_tau_rows_examples():
     assert tau[0] == kendall_tau(x[0], y[0]) and np.isnan(tau[1])
     assert np.isnan(kendall_tau_rows([[1.0]], [[2.0]])).all()  # fewer than two options
     assert kendall_tau_rows(np.zeros((0, 3)), np.zeros((0, 3))).shape == (0,)
-    with pytest.raises(ValueError, match="one shape"):
+    with pytest.raises(ParameterError, match="one shape"):
         kendall_tau_rows([[1.0, 2.0]], [[1.0, 2.0, 3.0]])
 
 
@@ -248,15 +249,15 @@ def test_compare_aggregates_batch_uniform_default_and_validation():
     want = compare_aggregates(MEDIOCRITY, np.full(3, 1 / 3))
     np.testing.assert_allclose(got.nbc, want.nbc, atol=ATOL)
     assert got.to_dict()["nbc_top"] == [1]
-    with pytest.raises(ValueError, match="'rewards'"):
+    with pytest.raises(ParameterError, match="'rewards'"):
         compare_aggregates_batch(MEDIOCRITY, np.full(3, 1 / 3))
-    with pytest.raises(ValueError, match=r"'type_weights'.*shape"):
+    with pytest.raises(ParameterError, match=r"'type_weights'.*shape"):
         compare_aggregates_batch(MEDIOCRITY[None], np.full((1, 2), 0.5))
-    with pytest.raises(ValueError, match=r"'type_weights'.*Row 1"):
+    with pytest.raises(ParameterError, match=r"'type_weights'.*Row 1"):
         compare_aggregates_batch(
             np.stack([MEDIOCRITY, MEDIOCRITY]), [[1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.5]]
         )
-    with pytest.raises(ValueError, match="'sampling'"):
+    with pytest.raises(ParameterError, match="'sampling'"):
         compare_aggregates_batch(MEDIOCRITY[None], np.full((1, 3), 1 / 3), [[1.0, 0.0]])
 
 
@@ -286,5 +287,5 @@ def test_compare_aggregates_on_mediocrity():
     ],
 )
 def test_bad_input_names_the_argument(rewards, weights, sampling, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ParameterError, match=match):
         nbc(rewards, weights, sampling)

@@ -16,6 +16,7 @@ from socialpref import (
     nbc,
     shares_from_counts,
 )
+from socialpref.errors import DataError, ParameterError
 
 ATOL = 1e-12
 
@@ -59,7 +60,7 @@ def test_luce_matches_choix_top1_estimators():
 
 def test_zero_share_policies():
     shares = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
-    with pytest.raises(ValueError, match=r"Dem never chose C"):
+    with pytest.raises(DataError, match=r"Dem never chose C"):
         luce_rewards(
             shares, zero_policy="error", options=["A", "B", "C"], types=["Rep", "Dem"][::-1]
         )
@@ -71,7 +72,7 @@ def test_zero_share_policies():
     np.testing.assert_allclose(mixed[0], np.log(smoothed) - np.log(smoothed).mean(), atol=ATOL)
     ref = luce_rewards(shares, zero_policy="reference")
     assert ref[0, 2] - ref[0, 0] == pytest.approx(np.log(1e-15) - np.log(0.5 + 1e-15), rel=1e-9)
-    with pytest.raises(ValueError, match="zero_policy"):
+    with pytest.raises(ParameterError, match="zero_policy"):
         luce_rewards(shares, zero_policy="drop")  # type: ignore[arg-type]
 
 
@@ -87,7 +88,7 @@ def test_zero_share_policies():
     ],
 )
 def test_luce_bad_input(bad):
-    with pytest.raises(ValueError, match="shares"):
+    with pytest.raises(ParameterError, match="shares"):
         luce_rewards(bad)
 
 

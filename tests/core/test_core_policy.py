@@ -22,6 +22,7 @@ from socialpref import (
     pairwise_matrix,
     ranking,
 )
+from socialpref.errors import ParameterError, SolverError
 
 ATOL = 1e-9
 
@@ -108,12 +109,20 @@ def test_dpo_limit_mediocrity_prefers_medium():
 
 
 def test_dpo_limit_errors():
-    with pytest.raises(ValueError, match="sampling"):
+    with pytest.raises(ParameterError, match="sampling"):
         dpo_limit_policy([[0.0, 1.0, 2.0]], [1.0], sampling=[0.5, 0.5, 0.0])
-    with pytest.raises(ValueError, match="No finite DPO limit"):
+    with pytest.raises(SolverError, match="No finite DPO limit"):
         dpo_limit_policy([[0.0, 1.0, 2.0]], [1.0], model=MajorityStep())
-    with pytest.raises(ValueError, match="beta"):
+    with pytest.raises(ParameterError, match="'beta' parameter of optimal_policy"):
         optimal_policy([[0.0, 1.0]], [1.0], beta=0)
+    with pytest.raises(ParameterError, match="'beta' parameter of dpo_limit_policy"):
+        dpo_limit_policy([[0.0, 1.0]], [1.0], beta=float("nan"))
+
+
+def test_dpo_limit_non_convergence_is_a_solver_error():
+    p = pairwise_matrix([[0.0, 3.0, 5.0], [2.0, 0.0, 1.0]], [0.5, 0.5])
+    with pytest.raises(SolverError, match="did not converge after 1 Newton iterations"):
+        dpo_limit_log_ratio(p, max_iter=1)
 
 
 def test_majority_with_disagreement_has_finite_limit():

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 from socialpref import BradleyTerry, MajorityStep, Thurstone, get_model
+from socialpref.errors import ParameterError
 
 ATOL = 1e-12
 finite = st.floats(-50, 50, allow_nan=False)
@@ -53,11 +54,11 @@ def test_get_model_parsing():
 
 @pytest.mark.parametrize("bad", ["logit", "bt:x", "majority:2", 3])
 def test_get_model_rejects_unknown(bad):
-    with pytest.raises(ValueError, match="model"):
+    with pytest.raises(ParameterError, match="model"):
         get_model(bad)
 
 
 @pytest.mark.parametrize("t", [0.0, -1.0, float("nan"), float("inf")])
 def test_temperature_must_be_positive(t):
-    with pytest.raises(ValueError, match="temperature"):
+    with pytest.raises(ParameterError, match="temperature"):
         BradleyTerry(t)

@@ -1,4 +1,4 @@
-"""Public API of the sensitivity module: results, tie rule, repair, validation, solver errors."""
+"""Public API of the sensitivity package: results, tie rule, repair, validation, typed errors."""
 
 from __future__ import annotations
 
@@ -9,17 +9,22 @@ import sys
 import numpy as np
 import pytest
 
+import socialpref
+import socialpref.sensitivity
 from socialpref.aggregate import compare_aggregates, nbc
-from socialpref.min_tv_lp import _lp_cvxpy, _lp_linprog
+from socialpref.errors import ParameterError, SolverError
+from socialpref.population import Population
 from socialpref.sensitivity import (
     DELTA,
     EPS,
     FlipResult,
     SensitivityResult,
-    _select,
+    check_options,
     min_tv_flip,
-    sensitivity,
+    nbc_sensitivity,
+    select_pairs,
 )
+from socialpref.sensitivity.lp import lp_cvxpy, lp_linprog
 
 #: LP solvers against the closed form (the issue: 1e-7).
 TV_ATOL = 1e-7
@@ -47,8 +52,8 @@ def test_flip_result_fields_and_dict() -> None:
 def test_every_solver_gives_the_same_question_result(solver: str) -> None:
     if solver.startswith("cvxpy"):
         pytest.importorskip("cvxpy")
-    ref = sensitivity(REWARDS, WEIGHTS)
-    res = sensitivity(REWARDS, WEIGHTS, solver=solver)
+    ref = nbc_sensitivity(REWARDS, WEIGHTS)
+    res = nbc_sensitivity(REWARDS, WEIGHTS, solver=solver)
     assert res.pair == ref.pair == (2, 1)
     assert res.min_tv is not None and ref.min_tv is not None
     assert abs(res.min_tv - ref.min_tv) <= TV_ATOL
@@ -60,7 +65,7 @@ def test_every_solver_gives_the_same_question_result(solver: str) -> None:
 
 
 def test_question_result_is_consistent() -> None:
-    res = sensitivity(REWARDS, WEIGHTS)
+    res = nbc_sensitivity(REWARDS, WEIGHTS)
     assert isinstance(res, SensitivityResult) and res.flippable
     assert res.nbc_top == (2,) and res.average_top == (3,)
     assert res.n_pairs == 6  # all ordered pairs with NBC_i > NBC_j: 4 choose 2
@@ -85,14 +90,14 @@ def test_question_result_is_consistent() -> None:
 def test_repair_is_zero_when_nbc_and_average_agree() -> None:
     rewards = [[3.0, 1.0, 0.0], [2.0, 1.0, 0.0]]
     assert not compare_aggregates(rewards, [0.5, 0.5]).tops_differ
-    res = sensitivity(rewards, [0.5, 0.5])
+    res = nbc_sensitivity(rewards, [0.5, 0.5])
     assert res.repair_tv == 0.0 and res.repair_feasible is True
-    assert sensitivity(rewards, [0.5, 0.5], repair=False).repair_feasible is None
+    assert nbc_sensitivity(rewards, [0.5, 0.5], repair=False).repair_feasible is None
 
 
 def test_unflippable_question() -> None:
     """One type: NBC orders options by its reward for every q, so nothing can be flipped."""
-    res = sensitivity([[0.0, 1.0, 2.0, 3.0]], [1.0])
+    res = nbc_sensitivity([[0.0, 1.0, 2.0, 3.0]], [1.0])
     assert not res.flippable and res.min_tv is None and res.pair is None
     assert not res.top_flip and not res.top_flippable and res.n_feasible == 0
     assert res.repair_tv == 0.0
@@ -103,10 +108,10 @@ def test_tie_rule_prefers_a_pair_that_dethrones_the_top() -> None:
     tv = np.full((1, 3, 3), inf)
     tv[0, 1, 0] = 0.2  # earlier in row-major order, does not involve the top
     tv[0, 2, 1] = 0.2 + 1e-13  # tied within TV_TIE_TOL, i = 2 is the top
-    pick, best, top_best = _select(tv, np.array([[False, False, True]]))
+    pick, best, top_best = select_pairs(tv, np.array([[False, False, True]]))
     assert divmod(int(pick[0]), 3) == (2, 1)
     assert best[0] == 0.2 and top_best[0] == 0.2 + 1e-13
-    pick, _, _ = _select(tv, np.array([[True, False, False]]))
+    pick, _, _ = select_pairs(tv, np.array([[True, False, False]]))
     assert divmod(int(pick[0]), 3) == (1, 0)  # no top among the tied pairs: row-major
 
 
@@ -114,10 +119,10 @@ def test_duplicate_options_tie_and_top_flip_does_not_depend_on_order() -> None:
     """Options 1 and 3 are identical: the top (2) is dethroned by either at the same TV."""
     rewards = np.array([[-2.0, -1.0, 0.0, -1.0], [0.0, 0.0, -2.0, 0.0]])
     weights = [0.7, 0.3]
-    res = sensitivity(rewards, weights, repair=False)
+    res = nbc_sensitivity(rewards, weights, repair=False)
     assert res.nbc_top == (2,) and res.pair == (2, 1) and res.top_flip and res.n_feasible == 2
     for perm in ([3, 2, 1, 0], [1, 0, 3, 2], [2, 3, 0, 1], [0, 3, 2, 1]):
-        other = sensitivity(rewards[:, perm], weights, repair=False)
+        other = nbc_sensitivity(rewards[:, perm], weights, repair=False)
         assert other.top_flip and other.pair is not None
         assert perm[other.pair[0]] == 2 and perm[other.pair[1]] in (1, 3)
         assert other.min_tv is not None and res.min_tv is not None
@@ -126,8 +131,8 @@ def test_duplicate_options_tie_and_top_flip_does_not_depend_on_order() -> None:
 
 def test_other_base_and_models() -> None:
     base = [0.4, 0.3, 0.2, 0.1]
-    res = sensitivity(REWARDS, WEIGHTS, base=base, model="bt:2")
-    ref = sensitivity(REWARDS, WEIGHTS, base=base, model="bt:2", solver="linprog")
+    res = nbc_sensitivity(REWARDS, WEIGHTS, base=base, model="bt:2")
+    ref = nbc_sensitivity(REWARDS, WEIGHTS, base=base, model="bt:2", solver="linprog")
     assert (res.min_tv is None) == (ref.min_tv is None)
     if res.min_tv is not None and ref.min_tv is not None:
         assert abs(res.min_tv - ref.min_tv) <= TV_ATOL
@@ -153,17 +158,20 @@ def test_other_base_and_models() -> None:
     ],
 )
 def test_bad_input_names_the_argument(kwargs: dict, name: str) -> None:
-    with pytest.raises(ValueError, match=f"'{name}'"):
+    with pytest.raises(ParameterError, match=f"'{name}'"):
         min_tv_flip(REWARDS, WEIGHTS, 2, 1, **kwargs)
-    with pytest.raises(ValueError, match=f"'{name}'"):
-        sensitivity(REWARDS, WEIGHTS, **kwargs)
+    with pytest.raises(ParameterError, match=f"'{name}'"):
+        nbc_sensitivity(REWARDS, WEIGHTS, **kwargs)
+    if name != "base":
+        with pytest.raises(ParameterError, match=f"'{name}'"):
+            check_options(n_options=4, **kwargs)
 
 
 @pytest.mark.parametrize(
-    ("i", "j", "name"), [(1, 1, "j"), (0, 4, "j"), (-1, 0, "i"), (1.0, 0, "i")]
+    ("i", "j", "name"), [(1, 1, "j"), (0, 4, "j"), (-1, 0, "i"), (1.0, 0, "i"), (None, 0, "i")]
 )
 def test_bad_pair(i: object, j: object, name: str) -> None:
-    with pytest.raises(ValueError, match=f"'{name}'"):
+    with pytest.raises(ParameterError, match=f"'{name}'"):
         min_tv_flip(REWARDS, WEIGHTS, i, j)  # type: ignore[arg-type]
 
 
@@ -172,10 +180,10 @@ def test_solver_failure_raises_with_the_status() -> None:
     pytest.importorskip("cvxpy")
     a = np.array([[-0.1, 0.2, 0.1, -0.2]])
     base = np.full(4, 0.25)
-    with pytest.raises(RuntimeError, match="status 1"):
-        _lp_linprog(a, base, EPS, DELTA, options={"maxiter": 0})
-    with pytest.raises(RuntimeError, match="'user_limit'"):
-        _lp_cvxpy(a, base, EPS, DELTA, "CLARABEL", options={"max_iter": 1})
+    with pytest.raises(SolverError, match="status 1"):
+        lp_linprog(a, base, EPS, DELTA, options={"maxiter": 0})
+    with pytest.raises(SolverError, match="'user_limit'"):
+        lp_cvxpy(a, base, EPS, DELTA, "CLARABEL", options={"max_iter": 1})
 
 
 def test_imports_and_runs_without_cvxpy() -> None:
@@ -183,11 +191,10 @@ def test_imports_and_runs_without_cvxpy() -> None:
     code = (
         "import sys; sys.modules['cvxpy'] = None\n"
         "import socialpref\n"
-        "from socialpref.sensitivity import sensitivity\n"
-        "from socialpref.sensitivity_sweep import sensitivity_sweep\n"
-        f"print(round(sensitivity({REWARDS}, {WEIGHTS}).min_tv, 4))\n"
+        "from socialpref.sensitivity import nbc_sensitivity, sensitivity_sweep\n"
+        f"print(round(nbc_sensitivity({REWARDS}, {WEIGHTS}).min_tv, 4))\n"
         "try:\n"
-        f"    sensitivity({REWARDS}, {WEIGHTS}, solver='cvxpy')\n"
+        f"    sensitivity_sweep([({REWARDS}, {WEIGHTS})], solver='cvxpy')\n"
         "except ValueError as exc:\n"
         "    print(exc)\n"
     )
@@ -195,3 +202,38 @@ def test_imports_and_runs_without_cvxpy() -> None:
     lines = out.stdout.splitlines()
     assert lines[0] == "0.0635"
     assert "'solver'" in lines[1] and "cvxpy is not installed" in lines[1]
+
+
+def test_package_layout_and_old_names() -> None:
+    """``socialpref.sensitivity`` is the package; the functions keep their names in it."""
+    assert socialpref.sensitivity.__name__ == "socialpref.sensitivity"
+    assert socialpref.sensitivity.min_tv_flip is min_tv_flip
+    assert socialpref.sensitivity.sensitivity is nbc_sensitivity  # the earlier name
+    assert socialpref.nbc_sensitivity is nbc_sensitivity
+    assert socialpref.min_tv_flip is min_tv_flip
+    assert socialpref.sensitivity_sweep is socialpref.sensitivity.sensitivity_sweep
+    for name in socialpref.sensitivity.__all__:
+        assert not name.startswith("_") and hasattr(socialpref.sensitivity, name)
+    for name in socialpref.__all__:
+        assert hasattr(socialpref, name), name
+
+
+def test_population_in_place_of_arrays() -> None:
+    pop = Population(REWARDS, WEIGHTS)
+    a, b = nbc_sensitivity(pop), nbc_sensitivity(REWARDS, WEIGHTS)
+    assert a.pair == b.pair and a.min_tv == b.min_tv and a.repair_tv == b.repair_tv
+    assert min_tv_flip(pop, i=2, j=1).tv == min_tv_flip(REWARDS, WEIGHTS, 2, 1).tv
+    with pytest.raises(ParameterError, match="'type_weights'"):
+        nbc_sensitivity(pop, WEIGHTS)
+    with pytest.raises(ParameterError, match="'type_weights'"):
+        nbc_sensitivity(REWARDS)
+
+
+def test_validation_solves_nothing() -> None:
+    """check_options resolves the settings; an unsolvable program is not needed to check them."""
+    opts = check_options(solver="linprog", eps=0.1, delta=0.0, model="bt:2", n_options=9)
+    assert (
+        opts.solver.kind == "linprog" and opts.eps == 0.1 and opts.model.name == "bradley-terry:2"
+    )
+    with pytest.raises(ParameterError, match="'eps'"):
+        check_options(eps=0.1, n_options=10)

@@ -12,6 +12,10 @@ from socialpref.surveys import analyze_question, read_source
 from socialpref_cli.main import app
 
 REPO = Path(__file__).resolve().parents[2]
+#: ``socialpref sensitivity "data/demo/ATP W900.sav" --json`` as written by socialpref 0.1.0
+#: before the sensitivity package (HiGHS for every repair program): the numbers must not move.
+GOLDEN = Path(__file__).with_name("data") / "demo_sensitivity.json"
+GOLDEN_ATOL = 1e-9
 QUESTION_KEYS = {"source", "question", "min_tv", "pair", "distribution", "top_flip"}
 SUMMARY_KEYS = {"questions", "kept", "flippable", "top_flips", "median_min_tv"}
 
@@ -48,6 +52,22 @@ def crosstab(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def assert_close(got: object, want: object, where: str = "$") -> None:
+    """Same JSON tree; numbers within GOLDEN_ATOL, everything else equal."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), where
+        for key in want:
+            assert_close(got[key], want[key], f"{where}.{key}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), where
+        for k, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert_close(g, w, f"{where}[{k}]")
+    elif isinstance(want, float) and not isinstance(got, bool):
+        assert isinstance(got, (int, float)) and abs(got - want) <= GOLDEN_ATOL, (where, got, want)
+    else:
+        assert got == want, (where, got, want)
+
+
 def run(*args: str) -> object:
     return runner.invoke(app, ["sensitivity", *args], env={"COLUMNS": "160"})
 
@@ -57,6 +77,7 @@ def test_demo_wave_json_plot_and_tables(wave: Path, tmp_path: Path) -> None:
     res = run(str(wave), "--json", str(out), "--plot", str(png))
     assert res.exit_code == 0, res.output
     payload = json.loads(out.read_text())
+    assert_close(payload, json.loads(GOLDEN.read_text()))
     assert set(payload) >= {"questions", "summary"}
     assert set(payload["summary"]) >= SUMMARY_KEYS
     s = payload["summary"]
@@ -76,11 +97,12 @@ def test_demo_wave_json_plot_and_tables(wave: Path, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Summary" in res.output and "EVCAR2_W900" in res.output
     # the JSON matches the library on the same question
-    from socialpref.sensitivity import sensitivity
+    from socialpref.sensitivity import nbc_sensitivity
 
     qa = analyze_question(read_source(wave), "EVCAR2_W900")
-    lib = sensitivity(qa.rewards, qa.type_weights)
-    assert ev["min_tv"] == lib.min_tv and ev["repair_tv"] == lib.repair_tv
+    lib = nbc_sensitivity(qa.rewards, qa.type_weights)
+    assert lib.min_tv is not None and lib.repair_tv is not None
+    assert abs(ev["min_tv"] - lib.min_tv) <= 1e-12 and abs(ev["repair_tv"] - lib.repair_tv) <= 1e-12
 
 
 def test_filters_change_what_is_kept(wave: Path, tmp_path: Path) -> None:

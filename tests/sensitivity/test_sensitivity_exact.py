@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -11,14 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from socialpref.aggregate import compare_aggregates, pairwise_matrix
-from socialpref.min_tv_exact import _greedy_flip, _greedy_tv_uniform
-from socialpref.min_tv_lp import _lp_cvxpy, _lp_linprog
-from socialpref.sensitivity import (
-    DELTA,
-    EPS,
-    min_tv_flip,
-    sensitivity,
-)
+from socialpref.sensitivity import DELTA, EPS, min_tv_flip, nbc_sensitivity
+from socialpref.sensitivity.exact import greedy_flip, greedy_tv_uniform
+from socialpref.sensitivity.lp import lp_cvxpy, lp_linprog
+
+VertexOracle = Callable[[np.ndarray, np.ndarray, float, float], float | None]
 
 #: Agreement required between the closed form and an LP solver (the issue: 1e-7).
 TV_ATOL = 1e-7
@@ -65,12 +63,15 @@ def check_solution(c: np.ndarray, base: np.ndarray, tv: float, q: np.ndarray) ->
     assert abs(0.5 * np.abs(q - base).sum() - tv) <= FEAS_ATOL
 
 
-def test_exact_matches_highs_on_thousands_of_programs() -> None:
-    problems = random_problems(seed=11, count=3000)
+@pytest.mark.parametrize(
+    "count", [300, pytest.param(3000, marks=pytest.mark.slow, id="3000-programs")]
+)
+def test_exact_matches_highs_on_thousands_of_programs(count: int) -> None:
+    problems = random_problems(seed=11, count=count)
     n_feasible = 0
     for c, base in problems:
-        tv, q = _greedy_flip(c, base, np.ones(c.size, dtype=bool), EPS, DELTA, want_q=True)
-        ref, _ = _lp_linprog(c[None, :], base, EPS, DELTA)
+        tv, q = greedy_flip(c, base, np.ones(c.size, dtype=bool), EPS, DELTA, want_q=True)
+        ref, _ = lp_linprog(c[None, :], base, EPS, DELTA)
         assert (ref is None) == (not np.isfinite(tv))
         if ref is not None:
             n_feasible += 1
@@ -78,56 +79,38 @@ def test_exact_matches_highs_on_thousands_of_programs() -> None:
             assert abs(float(tv) - ref) <= TV_ATOL
             check_solution(c, base, float(tv), q)
     # both outcomes are well represented
-    assert 500 < n_feasible < len(problems) - 500
+    assert count // 6 < n_feasible < count - count // 6
 
 
-def test_exact_matches_cvxpy() -> None:
+@pytest.mark.parametrize(
+    "count", [200, pytest.param(2000, marks=pytest.mark.slow, id="2000-programs")]
+)
+def test_exact_matches_cvxpy(count: int) -> None:
     """Thousands of cvxpy solves (one DPP-compiled problem per size, parameters swapped)."""
     pytest.importorskip("cvxpy")
-    problems = random_problems(seed=12, count=2000)
+    problems = random_problems(seed=12, count=count)
     n_feasible = 0
     for c, base in problems:
-        tv, _ = _greedy_flip(c, base, np.ones(c.size, dtype=bool), EPS, DELTA)
-        ref, q_ref = _lp_cvxpy(c[None, :], base, EPS, DELTA, "HIGHS")
+        tv, _ = greedy_flip(c, base, np.ones(c.size, dtype=bool), EPS, DELTA)
+        ref, q_ref = lp_cvxpy(c[None, :], base, EPS, DELTA, "HIGHS")
         assert (ref is None) == (not np.isfinite(tv))
         if ref is not None:
             n_feasible += 1
             assert abs(float(tv) - ref) <= TV_ATOL
             assert q_ref is not None and c @ q_ref <= -DELTA + 1e-9
-    assert 300 < n_feasible < 1700
+    assert 0.15 * count < n_feasible < 0.85 * count
 
 
-def vertex_min_tv(a: np.ndarray, base: np.ndarray, eps: float, delta: float) -> float | None:
-    """Brute force: min of the convex piecewise-linear TV over the polytope, at some vertex.
-
-    Hyperplanes: ``q_k = eps``, ``q_k = base_k`` (kinks of TV) and ``a_m @ q = -delta``; a vertex
-    is ``sum q = 1`` plus ``n - 1`` of them, linearly independent. Exact up to round-off.
-    """
-    n = base.size
-    planes = [(np.eye(n)[k], eps) for k in range(n)]
-    planes += [(np.eye(n)[k], base[k]) for k in range(n)]
-    planes += [(row, -delta) for row in a]
-    best = None
-    for combo in itertools.combinations(planes, n - 1):
-        mat = np.vstack([np.ones(n)] + [h for h, _ in combo])
-        rhs = np.array([1.0] + [v for _, v in combo])
-        if abs(np.linalg.det(mat)) < 1e-12:
-            continue
-        q = np.linalg.solve(mat, rhs)
-        if q.min() < eps - 1e-12 or np.any(a @ q > -delta + 1e-12):
-            continue
-        tv = 0.5 * np.abs(q - base).sum()
-        best = tv if best is None else min(best, tv)
-    return best
-
-
-def test_exact_matches_cvxpy_on_thousands_of_populations() -> None:
+@pytest.mark.parametrize(
+    "count", [200, pytest.param(2000, marks=pytest.mark.slow, id="2000-populations")]
+)
+def test_exact_matches_cvxpy_on_thousands_of_populations(count: int) -> None:
     """One program per random population (2,000 populations, 3 types, 3-10 options), the
     pair and base drawn at random: same feasibility, TV within 1e-7."""
     pytest.importorskip("cvxpy")
     rng = np.random.default_rng(13)
     n_feasible = 0
-    for _ in range(2000):
+    for _ in range(count):
         n = int(rng.integers(3, 11))
         r, w = random_population(rng, n, 3)
         b = random_base(rng, n, int(rng.integers(3)))
@@ -135,16 +118,16 @@ def test_exact_matches_cvxpy_on_thousands_of_populations() -> None:
         i, j = (int(k) for k in rng.choice(n, size=2, replace=False))
         exact = min_tv_flip(r, w, i, j, base=b)
         c = pairwise_matrix(r, w)
-        ref, _ = _lp_cvxpy((c[i] - c[j])[None, :], base, EPS, DELTA, "HIGHS")
+        ref, _ = lp_cvxpy((c[i] - c[j])[None, :], base, EPS, DELTA, "HIGHS")
         assert (ref is None) == (exact.tv is None)
         if ref is not None and exact.tv is not None:
             n_feasible += 1
             assert abs(exact.tv - ref) <= TV_ATOL
-    assert 300 < n_feasible < 1700
+    assert 0.15 * count < n_feasible < 0.85 * count
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
-def test_exact_matches_vertex_enumeration(n: int) -> None:
+def test_exact_matches_vertex_enumeration(n: int, vertex_min_tv: VertexOracle) -> None:
     rng = np.random.default_rng(100 + n)
     for _ in range(60):
         r, w = random_population(rng, n, 3)
@@ -172,13 +155,13 @@ def disagreeing_populations(
     return out
 
 
-def test_repair_matches_vertex_enumeration_and_cvxpy() -> None:
-    """The multi-constraint repair LP (HiGHS) against brute force and cvxpy."""
+def test_repair_matches_vertex_enumeration_and_cvxpy(vertex_min_tv: VertexOracle) -> None:
+    """The repair of real questions (average-reward winner) against brute force and cvxpy."""
     pytest.importorskip("cvxpy")
     n_positive = n_impossible = 0
     for t, (r, w) in enumerate(disagreeing_populations(5, 40, 4)):
         n = r.shape[1]
-        res = sensitivity(r, w)
+        res = nbc_sensitivity(r, w)
         p = pairwise_matrix(r, w)
         refs = []
         for win in res.average_top:
@@ -193,7 +176,7 @@ def test_repair_matches_vertex_enumeration_and_cvxpy() -> None:
             assert res.repair_tv is not None and abs(res.repair_tv - ref) <= 1e-9
             n_positive += res.repair_tv > 0
         if t < 15:
-            cv = sensitivity(r, w, solver="cvxpy")
+            cv = nbc_sensitivity(r, w, solver="cvxpy")
             assert (cv.repair_tv is None) == (res.repair_tv is None)
             if cv.repair_tv is not None and res.repair_tv is not None:
                 assert abs(cv.repair_tv - res.repair_tv) <= TV_ATOL
@@ -205,7 +188,7 @@ def test_repair_is_at_least_each_single_flip() -> None:
     rng = np.random.default_rng(6)
     for _ in range(30):
         r, w = random_population(rng, 5, 3)
-        res = sensitivity(r, w)
+        res = nbc_sensitivity(r, w)
         if res.repair_tv is None or len(res.average_top) != 1:
             continue
         win = res.average_top[0]
@@ -222,10 +205,10 @@ def test_vectorised_over_leading_axes() -> None:
     batch = [(c, b) for c, b in problems if c.size == n]
     cs = np.stack([c for c, _ in batch])
     bs = np.stack([b for _, b in batch])
-    tv_batch, q_batch = _greedy_flip(cs, bs, np.ones(n, dtype=bool), EPS, DELTA, want_q=True)
+    tv_batch, q_batch = greedy_flip(cs, bs, np.ones(n, dtype=bool), EPS, DELTA, want_q=True)
     assert q_batch is not None
     for k, (c, b) in enumerate(batch):
-        tv, q = _greedy_flip(c, b, np.ones(n, dtype=bool), EPS, DELTA, want_q=True)
+        tv, q = greedy_flip(c, b, np.ones(n, dtype=bool), EPS, DELTA, want_q=True)
         assert tv == tv_batch[k]
         assert q is not None
         np.testing.assert_array_equal(q, q_batch[k])
@@ -240,10 +223,10 @@ def test_padding_does_not_change_the_answer() -> None:
     n_feasible = 0
     for i, j in itertools.permutations(range(4), 2):
         c = p[i] - p[j]
-        tv, q = _greedy_flip(c, base, np.ones(4, dtype=bool), EPS, DELTA, want_q=True)
+        tv, q = greedy_flip(c, base, np.ones(4, dtype=bool), EPS, DELTA, want_q=True)
         pad_c = np.concatenate([c, [-5.0, 7.0]])
         pad_b = np.concatenate([base, [0.0, 0.0]])
-        tv_pad, q_pad = _greedy_flip(pad_c, pad_b, valid, EPS, DELTA, want_q=True)
+        tv_pad, q_pad = greedy_flip(pad_c, pad_b, valid, EPS, DELTA, want_q=True)
         assert tv_pad == tv
         assert q is not None and q_pad is not None
         if np.isfinite(tv):
@@ -306,7 +289,7 @@ def test_property_solution_feasible_and_optimal(rewards: np.ndarray, data: st.Da
     p = pairwise_matrix(rewards, w)
     i, j = data.draw(st.permutations(range(n)))[:2]
     res = min_tv_flip(rewards, w, i, j)
-    ref, _ = _lp_linprog((p[i] - p[j])[None, :], np.full(n, 1 / n), EPS, DELTA)
+    ref, _ = lp_linprog((p[i] - p[j])[None, :], np.full(n, 1 / n), EPS, DELTA)
     assert (ref is None) == (res.tv is None)
     if res.tv is not None:
         assert ref is not None and abs(res.tv - ref) <= TV_ATOL
@@ -330,8 +313,8 @@ def test_property_invariant_to_option_order_and_reward_shift(
     w = np.full(u, 1.0 / u)
     perm = np.asarray(data.draw(st.permutations(range(n))))
     shift = np.asarray(data.draw(st.lists(st.floats(-3, 3), min_size=u, max_size=u)))[:, None]
-    a = sensitivity(rewards, w, repair=False)
-    b = sensitivity(rewards[:, perm] + shift, w, repair=False)
+    a = nbc_sensitivity(rewards, w, repair=False)
+    b = nbc_sensitivity(rewards[:, perm] + shift, w, repair=False)
     assert (a.min_tv is None) == (b.min_tv is None)
     if a.min_tv is not None and b.min_tv is not None:
         assert abs(a.min_tv - b.min_tv) <= 1e-12
@@ -350,9 +333,9 @@ def test_uniform_fast_paths_equal_the_general_path() -> None:
             cs += [p[i] - p[j] for i, j in itertools.permutations(range(n), 2)]
         cs = np.stack(cs)
         base = np.full(n, 1.0 / n)
-        general, _ = _greedy_flip(cs, base, np.ones(n, dtype=bool), EPS, DELTA, want_q=True)
-        equal_caps, _ = _greedy_flip(cs, base, np.ones(n, dtype=bool), EPS, DELTA)
-        uniform = _greedy_tv_uniform(cs, EPS, DELTA)
+        general, _ = greedy_flip(cs, base, np.ones(n, dtype=bool), EPS, DELTA, want_q=True)
+        equal_caps, _ = greedy_flip(cs, base, np.ones(n, dtype=bool), EPS, DELTA)
+        uniform = greedy_tv_uniform(cs, EPS, DELTA)
         assert np.array_equal(np.isfinite(general), np.isfinite(uniform))
         assert np.array_equal(np.isfinite(general), np.isfinite(equal_caps))
         fin = np.isfinite(general)

@@ -1,4 +1,4 @@
-"""The vectorised sweep equals the question-by-question analysis."""
+"""The vectorised sweep equals the question-by-question analysis, whatever its chunks."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from socialpref.errors import ParameterError, SocialPrefError
 from socialpref.population import Population
-from socialpref.sensitivity import sensitivity
-from socialpref.sensitivity_sweep import SweepResult, sensitivity_sweep
+from socialpref.sensitivity import SweepResult, nbc_sensitivity, plan_sweep, sensitivity_sweep
 
 
 def mixed_questions(seed: int, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -43,7 +43,7 @@ def test_sweep_equals_question_by_question(chunk_size: int) -> None:
     sweep = sensitivity_sweep(questions, chunk_size=chunk_size)
     assert isinstance(sweep, SweepResult) and len(sweep) == len(questions)
     for (r, w), res in zip(questions, sweep.results, strict=True):
-        assert_same(res, sensitivity(r, w))
+        assert_same(res, nbc_sensitivity(r, w))
 
 
 def test_sweep_with_bases_model_and_populations() -> None:
@@ -55,7 +55,7 @@ def test_sweep_with_bases_model_and_populations() -> None:
     pops = [Population(r, w) for r, w in questions]
     sweep = sensitivity_sweep(pops, bases=bases, model="thurstone", repair=False)
     for (r, w), b, res in zip(questions, bases, sweep.results, strict=True):
-        assert_same(res, sensitivity(r, w, base=b, model="thurstone", repair=False))
+        assert_same(res, nbc_sensitivity(r, w, base=b, model="thurstone", repair=False))
 
 
 def test_summary_and_arrays() -> None:
@@ -81,3 +81,47 @@ def test_empty_and_bad_input() -> None:
         sensitivity_sweep(mixed_questions(5, 3), eps=0.2)
     with pytest.raises(ValueError, match="'chunk_size'"):
         sensitivity_sweep(mixed_questions(5, 3), chunk_size=0)
+
+
+def test_blocks_and_chunks_do_not_change_the_answer() -> None:
+    """A tiny memory budget forces one question per chunk and a few pairs per block."""
+    questions = mixed_questions(6, 40)
+    rng = np.random.default_rng(6)
+    bases = [
+        None if k % 3 else rng.dirichlet(np.ones(r.shape[1])) for k, (r, _) in enumerate(questions)
+    ]
+    roomy = sensitivity_sweep(questions, bases=bases)
+    plan = plan_sweep(9, 4, 40, memory_budget=64_000)
+    assert plan.questions_per_chunk == 1 and plan.pairs_per_block < 36
+    tight = sensitivity_sweep(questions, bases=bases, memory_budget=64_000)
+    for a, b in zip(roomy.results, tight.results, strict=True):
+        assert_same(a, b)
+
+
+@pytest.mark.parametrize("solver", ["linprog", "cvxpy"])
+def test_lp_back_ends_give_the_same_sweep(solver: str) -> None:
+    if solver == "cvxpy":
+        pytest.importorskip("cvxpy")
+    questions = mixed_questions(7, 12)
+    exact, by_lp = sensitivity_sweep(questions), sensitivity_sweep(questions, solver=solver)
+    np.testing.assert_array_equal(exact.pair, by_lp.pair)
+    for key in ("min_tv", "top_min_tv", "repair_tv"):
+        got, want = getattr(by_lp, key), getattr(exact, key)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-7, equal_nan=True)
+    # optimal distributions need not be unique: each is at the minimal TV from uniform
+    for k, res in enumerate(by_lp.results):
+        if res.distribution is not None and res.min_tv is not None:
+            n = res.distribution.size
+            assert abs(0.5 * np.abs(res.distribution - 1 / n).sum() - res.min_tv) <= 1e-7
+            assert exact.results[k].distribution is not None
+
+
+def test_too_large_for_the_budget_is_refused_up_front() -> None:
+    """The estimate comes before any work: no 1.6 GB allocation happens here."""
+    big = (np.zeros((1, 5000)), np.ones(1))
+    with pytest.raises(SocialPrefError, match=r"5000 options .* needs about [\d.]+ GiB") as info:
+        sensitivity_sweep([big])
+    assert not isinstance(info.value, ParameterError)
+    with pytest.raises(ParameterError, match="'memory_budget'"):
+        sensitivity_sweep(mixed_questions(8, 2), memory_budget=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from typing import Any
 
@@ -308,12 +307,3 @@ def test_bad_arguments_raise(kw: dict[str, Any], needle: str) -> None:
         survey_sensitivity([_question(3, 300)], **kw)
     with pytest.raises(ValueError, match=needle):  # checked even with nothing to solve
         survey_sensitivity([], **kw)
-
-
-def test_core_sensitivity_does_not_import_surveys() -> None:
-    for name in ("sensitivity.py", "sensitivity_sweep.py", "aggregate.py"):
-        tree = ast.parse((REPO / "socialpref" / name).read_text(encoding="utf-8"))
-        imported = {
-            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-        } | {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
-        assert not any(m.startswith(("socialpref.surveys", "socialpref.report")) for m in imported)

@@ -1,4 +1,4 @@
-"""The closed-form solver of the min-TV program (``solver="exact"``): a fractional-knapsack greedy.
+"""The closed form of the min-TV flip program (``solver="exact"``): a fractional-knapsack greedy.
 
 The program of paper Appendix D (see :mod:`socialpref.sensitivity`), for ``c = P[i] - P[j]``
 and a base distribution ``b``::
@@ -6,22 +6,23 @@ and a base distribution ``b``::
     minimise    TV(q, b) = 1/2 ||q - b||_1
     subject to  q >= eps,  sum(q) = 1,  c @ q <= -delta.
 
-:func:`_greedy_flip` solves it in closed form (the proof is in its docstring), vectorised over
-leading axes so that one call handles every pair of many questions; :func:`_greedy_tv_uniform`
-is its TV-only hot path for a uniform base. numpy only. Used by :mod:`socialpref.sensitivity`
-(one question) and :mod:`socialpref.sensitivity_sweep` (many); the LP formulations it is tested
-against live in :mod:`socialpref.min_tv_lp`.
+:func:`greedy_flip` solves it in closed form (the proof is in its docstring), vectorised over
+leading axes so that one call handles every pair of many questions; :func:`greedy_tv_uniform`
+is its TV-only hot path for a uniform base. numpy only. The sweep
+(:mod:`socialpref.sensitivity.sweep`) and the repair program
+(:mod:`socialpref.sensitivity.repair`) call it; the LP formulations it is tested against live
+in :mod:`socialpref.sensitivity.lp`.
 
 Examples
 --------
 >>> import numpy as np
 >>> c, base = np.array([0.3, 0.1, -0.1, -0.2]), np.full(4, 0.25)
->>> tv, q = _greedy_flip(c, base, np.ones(4, dtype=bool), 1e-5, 1e-5, want_q=True)
+>>> tv, q = greedy_flip(c, base, np.ones(4, dtype=bool), 1e-5, 1e-5, want_q=True)
 >>> round(float(tv), 5), q.round(5).tolist()
 (0.05002, [0.19998, 0.25, 0.25, 0.30002])
->>> round(float(_greedy_tv_uniform(c, 1e-5, 1e-5)), 5)
+>>> round(float(greedy_tv_uniform(c, 1e-5, 1e-5)), 5)
 0.05002
->>> float(_greedy_tv_uniform(np.array([0.5, 0.4]), 1e-5, 1e-5))  # no q >= eps flips it
+>>> float(greedy_tv_uniform(np.array([0.5, 0.4]), 1e-5, 1e-5))  # no q >= eps flips it
 inf
 """
 
@@ -32,7 +33,7 @@ import numpy as np
 from socialpref._typing import BoolArray, FloatArray
 
 
-def _greedy_flip(
+def greedy_flip(
     c: FloatArray,
     base: FloatArray,
     valid: BoolArray,
@@ -74,54 +75,65 @@ def _greedy_flip(
     ``g_k > 0``, so ``l`` gives nothing and the TV is exactly ``T*``.) With ``b >= eps``
     (e.g. uniform) ``F = 0`` and ``G = c @ b + delta``: the rule in the first paragraph.
     """
-    c, b, ok = np.broadcast_arrays(
-        np.asarray(c, np.float64), np.asarray(base, np.float64), np.asarray(valid, bool)
-    )
+    c, b = np.broadcast_arrays(np.asarray(c, np.float64), np.asarray(base, np.float64))
     n = c.shape[-1]
-    c_masked = np.where(ok, c, np.inf)
+    ok = np.broadcast_to(np.asarray(valid, bool), c.shape)
+    padded = not ok.all()  # without padding the masks below change nothing: skip them
+    c_masked = np.where(ok, c, np.inf) if padded else c
     c_min = c_masked.min(axis=-1, keepdims=True)
     receiver = c_masked.argmin(axis=-1)
-    gain = np.where(ok, c - c_min, 0.0)
-    forced = np.where(ok, np.maximum(eps - b, 0.0), 0.0)
-    cap = np.where(ok, np.maximum(b - eps, 0.0), 0.0)
+    forced = np.maximum(eps - b, 0.0)
+    cap = np.maximum(b - eps, 0.0)
+    gain = c - c_min
+    cb = c * b
+    if padded:
+        gain, forced, cap, cb = (np.where(ok, x, 0.0) for x in (gain, forced, cap, cb))
     total_forced = forced.sum(axis=-1)
-    need = np.where(ok, c * b, 0.0).sum(axis=-1) + delta + (gain * forced).sum(axis=-1)
+    need = cb.sum(axis=-1) + delta + (gain * forced).sum(axis=-1)
 
     if not want_q:
         row_cap = cap.max(axis=-1)
         if not total_forced.any() and np.all(~ok | (cap == row_cap[..., None])):
-            return _greedy_equal_caps(gain, row_cap, need), None
+            return greedy_equal_caps(gain, row_cap, need), None
 
-    order = np.argsort(-gain, axis=-1, kind="stable")
-    g_s = np.take_along_axis(gain, order, axis=-1)
-    cap_s = np.take_along_axis(cap, order, axis=-1)
+    # the knapsack on rows of n entries (leading axes flattened: plain fancy indexing)
+    shape = c.shape[:-1]
+    rows = int(np.prod(shape, dtype=np.int64))
+    gain2, cap2, need2 = gain.reshape(rows, n), cap.reshape(rows, n), need.reshape(rows)
+    order = np.argsort(-gain2, axis=-1, kind="stable")
+    r_col, r_idx = np.arange(rows)[:, None], np.arange(rows)
+    g_s = gain2[r_col, order]
+    cap_s = cap2[r_col, order]
     val_s = g_s * cap_s
     cum_cap = np.cumsum(cap_s, axis=-1)
     cum_val = np.cumsum(val_s, axis=-1)
-    feasible = cum_val[..., -1] >= need
+    feasible = cum_val[:, -1] >= need2
     # first sorted position where the cumulative value reaches the need
-    m = np.minimum((cum_val < need[..., None]).sum(axis=-1), n - 1)[..., None]
-    prev_cap = np.take_along_axis(cum_cap - cap_s, m, axis=-1)[..., 0]
-    prev_val = np.take_along_axis(cum_val - val_s, m, axis=-1)[..., 0]
-    g_m = np.take_along_axis(g_s, m, axis=-1)[..., 0]
+    m = np.minimum((cum_val < need2[:, None]).sum(axis=-1), n - 1)
+    prev_cap = cum_cap[r_idx, m] - cap_s[r_idx, m]
+    prev_val = cum_val[r_idx, m] - val_s[r_idx, m]
+    g_m = g_s[r_idx, m]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t_need = np.where(need > 0, prev_cap + (need - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0)
-    tv = np.where(feasible, np.maximum(total_forced, t_need), np.inf)
+        t_need = np.where(
+            need2 > 0, prev_cap + (need2 - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0
+        )
+    tv2 = np.where(feasible, np.maximum(total_forced.reshape(rows), t_need), np.inf)
+    tv = tv2.reshape(shape)
     if not want_q:
         return tv, None
-    t = np.where(feasible, tv, 0.0)
-    give_s = np.clip(t[..., None] - (cum_cap - cap_s), 0.0, cap_s)
+    t = np.where(feasible, tv2, 0.0)
+    give_s = np.clip(t[:, None] - (cum_cap - cap_s), 0.0, cap_s)
     give = np.empty_like(give_s)
-    np.put_along_axis(give, order, give_s, axis=-1)
-    q = b + forced - give
-    extra = (t - total_forced)[..., None] * (np.arange(n) == receiver[..., None])
-    q = np.where(ok, q + extra, 0.0)
-    q = np.where(feasible[..., None], q, np.nan)
+    give[r_col, order] = give_s
+    q = b + forced - give.reshape(c.shape)
+    extra = (t.reshape(shape) - total_forced)[..., None] * (np.arange(n) == receiver[..., None])
+    q = np.where(ok, q + extra, 0.0) if padded else q + extra
+    q = np.where(feasible.reshape(shape)[..., None], q, np.nan)
     return tv, q
 
 
-def _greedy_equal_caps(gain: FloatArray, row_cap: FloatArray, need: FloatArray) -> FloatArray:
-    """Fast path of :func:`_greedy_flip` (TV only) when every option can give ``row_cap``.
+def greedy_equal_caps(gain: FloatArray, row_cap: FloatArray, need: FloatArray) -> FloatArray:
+    """Fast path of :func:`greedy_flip` (TV only) when every option can give ``row_cap``.
 
     With a uniform base (no forced raises) all capacities are ``1/n - eps``: sorting the gains
     suffices (no argsort, no gathers). Padding entries get the same capacity with gain 0, which
@@ -132,8 +144,9 @@ def _greedy_equal_caps(gain: FloatArray, row_cap: FloatArray, need: FloatArray) 
     cum_g = np.cumsum(g_s, axis=-1)
     feasible = cum_g[..., -1] * row_cap >= need
     m = np.minimum((cum_g * row_cap[..., None] < need[..., None]).sum(axis=-1), n - 1)
-    g_m = np.take_along_axis(g_s, m[..., None], axis=-1)[..., 0]
-    prev_val = (np.take_along_axis(cum_g, m[..., None], axis=-1)[..., 0] - g_m) * row_cap
+    flat_m = np.arange(m.size) * n + m.reshape(-1)  # the m-th entry of each row
+    g_m = g_s.reshape(-1)[flat_m].reshape(m.shape)
+    prev_val = (cum_g.reshape(-1)[flat_m].reshape(m.shape) - g_m) * row_cap
     with np.errstate(divide="ignore", invalid="ignore"):
         t_need = np.where(
             need > 0, m * row_cap + (need - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0
@@ -141,12 +154,15 @@ def _greedy_equal_caps(gain: FloatArray, row_cap: FloatArray, need: FloatArray) 
     return np.where(feasible, t_need, np.inf)
 
 
-def _greedy_tv_uniform(c: FloatArray, eps: float, delta: float) -> FloatArray:
-    """:func:`_greedy_flip`'s TV for a uniform base over all ``n`` entries of ``c`` (no padding).
+def greedy_tv_uniform(c: FloatArray, eps: float, delta: float) -> FloatArray:
+    """:func:`greedy_flip`'s TV for a uniform base over all ``n`` entries of ``c`` (no padding).
 
     The sweep's hot path: ``need = mean(c) + delta``, every capacity is ``1/n - eps``.
     """
     n = c.shape[-1]
     gain = c - c.min(axis=-1, keepdims=True)
     need = c.sum(axis=-1) / n + delta
-    return _greedy_equal_caps(gain, np.full(need.shape, 1.0 / n - eps), need)
+    return greedy_equal_caps(gain, np.full(need.shape, 1.0 / n - eps), need)
+
+
+__all__ = ["greedy_equal_caps", "greedy_flip", "greedy_tv_uniform"]

@@ -1,4 +1,4 @@
-"""LP formulations of the min-TV program (``solver="linprog"``, ``"cvxpy"``) and the repair LP.
+"""LP back-ends of the min-TV programs (``solver="linprog"``, ``"cvxpy"``), also the test oracles.
 
 The program of paper Appendix D (see :mod:`socialpref.sensitivity`), with one row of ``a`` per
 flip constraint::
@@ -7,21 +7,22 @@ flip constraint::
     subject to  q >= eps,  sum(q) = 1,  a @ q <= -delta.
 
 One constraint (``a = c[None, :]``, ``c = P[i] - P[j]``) is the pair flip, which
-:mod:`socialpref.min_tv_exact` also solves in closed form; several (:func:`_repair`: every other
-option below an average-reward winner) have no closed form here. :func:`_lp_linprog` solves the
-program with ``scipy.optimize.linprog(method="highs")`` as the paper does, :func:`_lp_cvxpy` as
-written through cvxpy (one DPP-compiled problem per shape, its data as parameters). cvxpy is
-imported only inside the functions that use it, so ``socialpref`` imports without it. An
-infeasible program returns ``(None, None)``; any other non-optimal status raises.
+:mod:`socialpref.sensitivity.exact` solves in closed form; several (every other option below an
+average-reward winner) are the repair program of :mod:`socialpref.sensitivity.repair`.
+:func:`lp_linprog` solves the program with ``scipy.optimize.linprog(method="highs")`` as the
+paper does, :func:`lp_cvxpy` as written through cvxpy (one DPP-compiled problem per shape, its
+data as parameters); :func:`solve_lp` dispatches on a resolved :class:`Solver`. scipy.optimize
+and cvxpy are imported only inside the functions that use them. An infeasible program returns
+``(None, None)``; any other outcome that is not optimal raises :class:`SolverError`.
 
 Examples
 --------
 >>> import numpy as np
 >>> a, base = np.array([[0.3, 0.1, -0.1, -0.2]]), np.full(4, 0.25)
->>> tv, q = _lp_linprog(a, base, 1e-5, 1e-5)
+>>> tv, q = lp_linprog(a, base, 1e-5, 1e-5)
 >>> round(tv, 5), q.round(5).tolist()
 (0.05002, [0.19998, 0.25, 0.25, 0.30002])
->>> _lp_linprog(np.array([[0.5, 0.4]]), np.full(2, 0.5), 1e-5, 1e-5)  # no q >= eps flips it
+>>> lp_linprog(np.array([[0.5, 0.4]]), np.full(2, 0.5), 1e-5, 1e-5)  # no q >= eps flips it
 (None, None)
 """
 
@@ -31,15 +32,17 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from socialpref._typing import FloatArray
+from socialpref.errors import SolverError
+from socialpref.sensitivity.options import Solver
 
 
-def _lp_linprog(
+def lp_linprog(
     a: FloatArray, base: FloatArray, eps: float, delta: float, options: dict[str, Any] | None = None
 ) -> tuple[float | None, FloatArray | None]:
     """``min TV(q, base)`` s.t. ``q >= eps``, ``sum q = 1``, ``a @ q <= -delta`` with HiGHS.
@@ -69,7 +72,7 @@ def _lp_linprog(
     if res.status == 2:
         return None, None
     if res.status != 0:
-        raise RuntimeError(
+        raise SolverError(
             f"scipy linprog (HiGHS) failed on the min-TV program: status {res.status} "
             f"({res.message})."
         )
@@ -105,7 +108,7 @@ def _silenced_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def _lp_cvxpy(
+def lp_cvxpy(
     a: FloatArray,
     base: FloatArray,
     eps: float,
@@ -124,47 +127,30 @@ def _lp_cvxpy(
     try:
         with _silenced_stdout():  # highspy prints a banner on fd 1 whenever it starts
             problem.solve(solver=backend, **(options or {}))
-    except cp.error.SolverError as exc:
-        raise RuntimeError(f"cvxpy solver {backend} failed on the min-TV program: {exc}") from exc
+    except cp.error.SolverError as exc:  # cvxpy's own exception class
+        raise SolverError(f"cvxpy solver {backend} failed on the min-TV program: {exc}") from exc
     status = problem.status
     if status == "infeasible":
         return None, None
     if status != "optimal":
-        raise RuntimeError(
+        raise SolverError(
             f"cvxpy solver {backend} returned status {status!r} on the min-TV program."
         )
     return float(problem.value), np.asarray(q.value, dtype=np.float64)
 
 
-def _lp(
-    kind: str, backend: str | None, a: FloatArray, base: FloatArray, eps: float, delta: float
+def solve_lp(
+    a: FloatArray, base: FloatArray, eps: float, delta: float, solver: Solver
 ) -> tuple[float | None, FloatArray | None]:
-    if kind == "cvxpy":
-        assert backend is not None
-        return _lp_cvxpy(a, base, eps, delta, backend)
-    return _lp_linprog(a, base, eps, delta)
+    """The min-TV program with the flip rows ``a`` through the LP back-end of ``solver``.
+
+    ``solver.kind == "exact"`` uses HiGHS (``linprog``): the exact solver calls an LP only for
+    the repair programs that its closed form cannot certify.
+    """
+    if solver.kind == "cvxpy":
+        assert solver.backend is not None  # Solver.__post_init__ guarantees it
+        return lp_cvxpy(a, base, eps, delta, solver.backend)
+    return lp_linprog(a, base, eps, delta)
 
 
-def _repair(
-    p: FloatArray,
-    base: FloatArray,
-    avg_top: Sequence[int],
-    eps: float,
-    delta: float,
-    kind: str,
-    backend: str | None,
-) -> float | None:
-    """Smallest TV making some average-reward winner ``w`` the NBC winner by ``delta``."""
-    n = p.shape[0]
-    best: float | None = None
-    for w in avg_top:
-        others = [k for k in range(n) if k != w]
-        if not others:
-            return 0.0
-        a = p[others] - p[w][None, :]
-        if np.all(a @ base <= -delta) and np.all(base >= eps):
-            return 0.0
-        value, _ = _lp("linprog" if kind == "exact" else kind, backend, a, base, eps, delta)
-        if value is not None and (best is None or value < best):
-            best = value
-    return best
+__all__ = ["lp_cvxpy", "lp_linprog", "solve_lp"]
