@@ -35,8 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "surveys": (
         "surveys",
-        "Pew ATP waves (.sav) and crosstabs (.csv/.parquet): shares, Luce rewards, average "
-        "reward vs NBC.",
+        "Pew ATP waves (.sav, .dta) and crosstabs (.csv/.parquet): shares, Luce rewards, "
+        "average reward vs NBC, with bootstrap intervals.",
     ),
     "counterexamples": (
         "counterexamples",
