@@ -32,9 +32,9 @@ def main(
 
 def _register_groups() -> None:
     # Each command module exposes ``register(app)``, which adds its command or sub-app.
-    from socialpref_cli import counterexamples, report, sensitivity, surveys, train
+    from socialpref_cli import counterexamples, llm, report, sensitivity, surveys, train
 
-    for module in (surveys, sensitivity, counterexamples, report, train):
+    for module in (surveys, sensitivity, counterexamples, report, train, llm):
         module.register(app)
 
 

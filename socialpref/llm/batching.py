@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from socialpref._typing import ArrayLike, IntArray, RngLike
+from socialpref.errors import ParameterError
 
 TokenSeq = Sequence[int] | NDArray[np.integer]
 """Token ids of one sequence: a list/tuple of ints or an integer array."""
@@ -49,12 +50,12 @@ def bucketed_batches(
     """
     x = np.asarray(lengths)
     if x.ndim != 1:
-        raise ValueError(
+        raise ParameterError(
             f"The 'lengths' parameter must be one-dimensional. Got shape {x.shape} instead."
         )
     for name, value in (("batch_size", batch_size), ("bucket_batches", bucket_batches)):
         if int(value) < 1:
-            raise ValueError(
+            raise ParameterError(
                 f"The '{name}' parameter must be an integer >= 1. Got {value!r} instead."
             )
     n, size = x.shape[0], int(batch_size)
@@ -75,7 +76,7 @@ def bucketed_batches(
 def shard_batches(batches: Sequence[IntArray], rank: int, world_size: int) -> list[IntArray]:
     """Batches of one data-parallel process; every process gets the same number of steps."""
     if world_size < 1 or not 0 <= rank < world_size:
-        raise ValueError(f"Invalid rank/world_size: {rank}/{world_size}.")
+        raise ParameterError(f"Invalid rank/world_size: {rank}/{world_size}.")
     per = len(batches) // world_size if world_size > 1 else len(batches)
     return list(batches[rank::world_size][:per])
 

@@ -13,13 +13,11 @@ margin of the preferred over the dispreferred sequence, the loss is ``-log sigma
 
 from __future__ import annotations
 
-from socialpref.llm._deps import missing
+from socialpref.errors import ParameterError
+from socialpref.llm._deps import require
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:  # pragma: no cover - the llm extra is installed for the tests
-    raise ImportError(missing("torch")) from None
+torch = require("torch")
+F = require("torch.nn.functional")
 
 
 def preference_margin(
@@ -51,11 +49,11 @@ def preference_loss(
     0.6931472
     """
     if not beta > 0:
-        raise ValueError(
+        raise ParameterError(
             f"The 'beta' parameter of preference_loss must be > 0. Got {beta!r} instead."
         )
     if not margin_scale > 0:
-        raise ValueError(
+        raise ParameterError(
             f"The 'margin_scale' parameter of preference_loss must be > 0. Got {margin_scale!r} instead."
         )
     h = preference_margin(score_w, score_l, ref_w, ref_l, beta)
