@@ -44,6 +44,11 @@ DATA_HELP = (
 )
 
 
+def _say(*parts: str) -> None:
+    """One result line on stdout, never wrapped or cut (scripts parse it)."""
+    console.print(*parts, soft_wrap=True, highlight=False)
+
+
 def _subsets(text: str) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
 
@@ -145,7 +150,7 @@ def relabel(
         if dataset == "test"
         else ""
     )
-    console.print(
+    _say(
         f"{dataset} / {i['split']}: {i['pairs']} pairs of {i['pairs_read']} read "
         f"({i['pairs_dropped_length']} dropped, {i['pairs_truncated']} truncated at {max_length} tokens"
         f"{ties_note}); wrote {out}"
@@ -231,6 +236,11 @@ def train(
     experiment, figure = _import("experiment", "figure")
     import accelerate
 
+    from socialpref.llm.models import check_model_dir
+    from socialpref.llm.trainer import resolve_precision
+
+    run_library(check_model_dir, model)
+    run_library(resolve_precision, config)
     state = accelerate.PartialState()  # one per process under torchrun / accelerate launch
     if state.is_main_process:
         run_library(_prepare_output_dir, output_dir, resume, force)
@@ -239,17 +249,22 @@ def train(
 
     def report(seed: Any) -> None:
         if state.is_main_process:
-            console.print(
+            _say(
                 f"seed {seed.seed}: accuracy {100 * seed.accuracy:.2f}% ({seed.optimizer_steps} steps, "
                 f"{seed.train_seconds:.1f} s){' resumed from ' + seed.resumed_from if seed.resumed_from else ''}"
             )
 
-    with progress.bar:
-        result = run_library(
-            experiment.run_llm_experiment, model, data, config, output_dir, seed_list,
-            subsets=_subsets(subsets), resume=resume, progress=report,
-            callbacks_for=progress.callback,
-        )  # fmt: skip
+    try:
+        with progress.bar:
+            result = run_library(
+                experiment.run_llm_experiment, model, data, config, output_dir, seed_list,
+                subsets=_subsets(subsets), resume=resume, progress=report,
+                callbacks_for=progress.callback,
+            )  # fmt: skip
+    except typer.Exit:
+        if not resume and state.is_main_process and not any(output_dir.glob("seed-*/checkpoint-*")):
+            shutil.rmtree(output_dir, ignore_errors=True)  # failed before any checkpoint
+        raise
     if not state.is_main_process:
         return
     payload = result.to_dict()
@@ -259,7 +274,7 @@ def train(
             tmp, format="png", dpi=120, metadata={"Software": None}
         )
     s, c = payload["summary"], result.counts
-    console.print(
+    _say(
         f"{config.objective} / {config.dataset}: mean accuracy {100 * s['mean']:.2f}% (quartiles "
         f"{100 * s['q25']:.2f}-{100 * s['q75']:.2f}) on {c['test_pairs']} test pairs "
         f"({c['test_ties']} ties, {config.ties}) after {c['train_pairs']} training pairs "
@@ -295,7 +310,7 @@ def evaluate(
     )  # fmt: skip
     if out is not None:
         write_json(out, result.to_dict())
-    console.print(
+    _say(
         f"{result.objective} adapter {adapter}: accuracy {100 * result.accuracy:.2f}% on "
         f"{result.test_pairs} test pairs ({result.test_ties} average-reward ties, {ties})"
     )
