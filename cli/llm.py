@@ -146,7 +146,7 @@ def relabel(
     )  # fmt: skip
     i = pairs.info
     ties_note = (
-        f", {i['ties_found']} average-reward ties ({'dropped' if i['ties_dropped'] else 'kept'})"
+        f", average-reward ties: {i['ties_found']} ({'dropped' if i['ties_dropped'] else 'kept'})"
         if dataset == "test"
         else ""
     )
@@ -265,6 +265,12 @@ def train(
         if not resume and state.is_main_process and not any(output_dir.glob("seed-*/checkpoint-*")):
             shutil.rmtree(output_dir, ignore_errors=True)  # failed before any checkpoint
         raise
+    except KeyboardInterrupt:
+        raise fail(
+            f"Interrupted; the checkpoints in {output_dir} are kept: continue with the same "
+            "command and --resume.",
+            code=130,
+        ) from None
     if not state.is_main_process:
         return
     payload = result.to_dict()

@@ -315,6 +315,7 @@ def trainer_arguments(
         disable_dropout=False,
         disable_tqdm=True,
         dataloader_drop_last=False,
+        ddp_find_unused_parameters=False,  # every trainable (LoRA, head) parameter is used
     )
     if config.objective == "reward":
         return trl.RewardConfig(**common, max_length=None)
