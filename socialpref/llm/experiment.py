@@ -18,7 +18,7 @@ import numpy as np
 
 from socialpref._typing import ArrayLike
 from socialpref.errors import ParameterError
-from socialpref.llm._deps import require_all
+from socialpref.llm._deps import missing
 from socialpref.llm.config import LLMTrainConfig
 from socialpref.llm.hh import DEFAULT_SUBSETS, read_hh, tokenize_pairs
 from socialpref.llm.models import load_model, load_tokenizer, make_scorer
@@ -33,7 +33,14 @@ from socialpref.llm.trainer import (
     train_llm,
 )
 
-peft, torch, transformers, trl = require_all("peft", "torch", "transformers", "trl")
+try:
+    import accelerate
+    import peft
+    import torch
+    import transformers
+    import trl
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,7 @@ def run_llm_experiment(
         if progress is not None:
             progress(results[-1])
     bf16 = resolve_precision(config)[1]
-    state = require_all("accelerate")[0].PartialState()
+    state = accelerate.PartialState()
     env = {
         "device": str(state.device),
         "bf16": bf16,

@@ -21,11 +21,14 @@ from __future__ import annotations
 from typing import Any
 
 from socialpref.errors import ParameterError
-from socialpref.llm._deps import require
+from socialpref.llm._deps import missing
 
-torch = require("torch")
-F = require("torch.nn.functional")
-checkpoint = require("torch.utils.checkpoint").checkpoint
+try:
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.checkpoint import checkpoint
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 DEFAULT_CHUNK = 1024
 

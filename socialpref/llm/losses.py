@@ -14,10 +14,13 @@ margin of the preferred over the dispreferred sequence, the loss is ``-log sigma
 from __future__ import annotations
 
 from socialpref.errors import ParameterError
-from socialpref.llm._deps import require
+from socialpref.llm._deps import missing
 
-torch = require("torch")
-F = require("torch.nn.functional")
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 
 def preference_margin(

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from socialpref.errors import DataError, ParameterError
-from socialpref.llm._deps import require_all
+from socialpref.llm._deps import missing
 from socialpref.llm.logprobs import (
     DEFAULT_CHUNK,
     fused_token_logprobs,
@@ -23,8 +23,13 @@ from socialpref.llm.logprobs import (
     shifted_positions,
 )
 
-peft, torch, transformers = require_all("peft", "torch", "transformers")
-nn = torch.nn
+try:
+    import peft
+    import torch
+    import transformers
+    from torch import nn
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 
 Objective = Literal["dpo", "reward"]
@@ -130,7 +135,11 @@ def add_lora_config(
     """
     kind = check_objective(objective)
     task = peft.TaskType.CAUSAL_LM if kind == "dpo" else peft.TaskType.SEQ_CLS
-    targets = list(target_modules) if isinstance(target_modules, (tuple, list)) else target_modules
+    targets: list[str] | str | None = (
+        target_modules
+        if target_modules is None or isinstance(target_modules, str)
+        else [str(m) for m in target_modules]
+    )
     return peft.LoraConfig(
         task_type=task,
         r=int(r),

@@ -134,7 +134,7 @@ def sample_labels(
         types = gen.choice(len(w), size=n, p=w)
         p = expit(d[types, np.arange(n)])
         names = tuple(t.name for t in as_length_rewards(rewards))
-        labeller = tuple(names[t] for t in types)
+        labeller = tuple(names[t] for t in np.asarray(types).tolist())
     else:
         p = expit(d.sum(axis=0)) if kind == "max-info" else expit(w @ d)
         labeller = (LABELLERS[kind],) * n

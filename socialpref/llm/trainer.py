@@ -41,7 +41,7 @@ import numpy as np
 
 from socialpref._typing import ArrayLike
 from socialpref.errors import ParameterError
-from socialpref.llm._deps import installed, require_all
+from socialpref.llm._deps import installed, missing
 from socialpref.llm.batching import TokenSeq, bucketed_batches, pad_batch
 from socialpref.llm.config import LLMTrainConfig
 from socialpref.llm.hh import DEFAULT_SUBSETS, TextPairs, TokenizedPairs, read_hh, tokenize_pairs
@@ -50,7 +50,12 @@ from socialpref.llm.preference_data import PreferencePairs, preference_pairs
 from socialpref.llm.relabel import LabelledPairs
 from socialpref.llm.rewards import LengthReward, RewardFn, as_length_rewards
 
-torch, transformers, trl, accelerate = require_all("torch", "transformers", "trl", "accelerate")
+try:
+    import torch
+    import transformers
+    import trl
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 ADAPTER_META = "socialpref_llm.json"
 METRICS_CSV = "metrics.csv"

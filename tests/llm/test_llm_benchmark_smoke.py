@@ -43,6 +43,7 @@ def test_gpu_llm_smoke() -> None:
     assert len(out["reference"]["runs_real_tokens_per_s"]) == 2  # before and after the others
 
 
+@pytest.mark.slow
 def test_gpu_llm_time_budget_skips_configurations() -> None:
     out = _load("gpu_llm").main(
         ["--smoke", "--steps", "1", "--ref-steps", "1", "--budget-s", "0", "--no-trainer-check"]

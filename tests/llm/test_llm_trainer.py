@@ -4,6 +4,7 @@ logging, checkpoints, resume after an interruption, seeds."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -208,8 +209,10 @@ def test_experiment_result_and_saved_adapter(
 def test_periodic_evaluation_logs_test_accuracy(
     tiny_llama: Path, data: LLMData, tmp_path: Path
 ) -> None:
-    config = replace(BASE, objective="reward", eval_steps=3)
+    config = replace(BASE, objective="reward", eval_steps=3, report_to="auto")
     train_llm(tiny_llama, data, config, 0, tmp_path)
+    if importlib.util.find_spec("tensorboard") is not None:  # auto: TensorBoard when installed
+        assert list(tmp_path.glob("runs/*/events.out.tfevents.*"))
     with (tmp_path / METRICS_CSV).open() as fh:
         evals = [
             (int(r["step"]), float(r["value"]))
