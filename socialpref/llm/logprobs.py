@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialpref._validation import check_scalar
 from socialpref.errors import ParameterError
 from socialpref.llm._deps import missing
 
@@ -49,11 +50,7 @@ def _run(fn: Any, *args: torch.Tensor) -> torch.Tensor:
 
 
 def _check_chunk(chunk_size: int) -> int:
-    if int(chunk_size) < 1:
-        raise ParameterError(
-            f"The 'chunk_size' parameter must be an integer >= 1. Got {chunk_size!r} instead."
-        )
-    return int(chunk_size)
+    return check_scalar(chunk_size, "chunk_size", int, min_val=1)
 
 
 def token_logprobs(
