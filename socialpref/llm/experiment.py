@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from socialpref._typing import ArrayLike
-from socialpref.errors import ParameterError
+from socialpref.errors import DataError, ParameterError
 from socialpref.llm._deps import missing
 from socialpref.llm.config import LLMTrainConfig
 from socialpref.llm.hh import DEFAULT_SUBSETS, read_hh, tokenize_pairs
@@ -236,7 +236,7 @@ def evaluate_adapter(
     tokens = tokenize_pairs(tok, text, max_length, length_policy=length_policy)
     pairs = preference_pairs(text, tokens.head(max_test_pairs), "test", None, ties, rewards)
     if len(pairs) == 0:
-        raise ParameterError(f"No test pairs ordered by the average reward in {data_dir}.")
+        raise DataError(f"No test pairs ordered by the average reward in {data_dir}.")
     cfg = LLMTrainConfig(objective=objective, reference=reference, device=device, bf16=bf16)
     use_cpu, use_bf16 = resolve_precision(cfg)
     dev = torch.device("cpu" if use_cpu else "cuda")

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from socialpref._typing import ArrayLike
-from socialpref.errors import ParameterError
+from socialpref.errors import DataError, ParameterError
 from socialpref.llm._deps import installed, missing
 from socialpref.llm.batching import TokenSeq, bucketed_batches, pad_batch
 from socialpref.llm.config import LLMTrainConfig
@@ -135,13 +135,13 @@ def prepare_llm_data(
     test_tok = tokenize_pairs(tokenizer, test_text, max_length, length_policy=length_policy)
     test_tok = test_tok.head(max_test_pairs)
     if len(train) == 0:
-        raise ParameterError(
+        raise DataError(
             f"No training pairs left after the length policy (max_length={max_length}, "
             f"{length_policy}) in {data_dir}."
         )
     test = preference_pairs(test_text, test_tok, "test", None, ties, types, type_weights)
     if len(test) == 0:
-        raise ParameterError(
+        raise DataError(
             f"No test pairs ordered by the average reward in {data_dir} (max_length={max_length})."
         )
     weights = None if type_weights is None else np.asarray(type_weights, dtype=np.float64)
@@ -176,7 +176,8 @@ class SeedResult:
     train_seconds : float
         Wall time of ``Trainer.train`` in this process (since the resume, when resumed).
     train_tokens : int
-        Tokens (padding excluded) TRL counted in training, all processes, the whole run.
+        Tokens (padding excluded) TRL counted in training, all processes, since the start or
+        the resume.
     output_dir : str
         The seed's folder: adapter, checkpoints, ``metrics.csv``, TensorBoard ``runs/``.
     resumed_from : str or None
