@@ -40,13 +40,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "counterexamples": (
         "counterexamples",
-        "The paper's counterexamples (NBC vs average reward), verified with the core; search "
-        "for new ones.",
+        "The paper's counterexamples (NBC vs average reward) and examples with the maximal "
+        "lottery and Condorcet winner, verified with the core; search for new ones.",
     ),
     "train": (
         "train",
         "Train policies and reward models (needs the 'train' / 'llm' extras: torch, "
         "transformers, peft).",
+    ),
+    "llm": (
+        "llm",
+        "LLM experiments on HH-RLHF-style data: relabel, train (TRL), evaluate. Needs the 'llm' extra.",
     ),
 }
 

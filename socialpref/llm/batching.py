@@ -15,6 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from socialpref._typing import ArrayLike, IntArray, RngLike
+from socialpref._validation import check_scalar
+from socialpref.errors import ParameterError
 
 TokenSeq = Sequence[int] | NDArray[np.integer]
 """Token ids of one sequence: a list/tuple of ints or an integer array."""
@@ -49,14 +51,11 @@ def bucketed_batches(
     """
     x = np.asarray(lengths)
     if x.ndim != 1:
-        raise ValueError(
+        raise ParameterError(
             f"The 'lengths' parameter must be one-dimensional. Got shape {x.shape} instead."
         )
     for name, value in (("batch_size", batch_size), ("bucket_batches", bucket_batches)):
-        if int(value) < 1:
-            raise ValueError(
-                f"The '{name}' parameter must be an integer >= 1. Got {value!r} instead."
-            )
+        check_scalar(value, name, int, min_val=1, owner="bucketed_batches")
     n, size = x.shape[0], int(batch_size)
     if not shuffle:
         order = np.argsort(x, kind="stable")
@@ -70,14 +69,6 @@ def bucketed_batches(
         part = part[np.argsort(x[part], kind="stable")]
         batches.extend(part[k : k + size] for k in range(0, part.shape[0], size))
     return [batches[i] for i in gen.permutation(len(batches))]
-
-
-def shard_batches(batches: Sequence[IntArray], rank: int, world_size: int) -> list[IntArray]:
-    """Batches of one data-parallel process; every process gets the same number of steps."""
-    if world_size < 1 or not 0 <= rank < world_size:
-        raise ValueError(f"Invalid rank/world_size: {rank}/{world_size}.")
-    per = len(batches) // world_size if world_size > 1 else len(batches)
-    return list(batches[rank::world_size][:per])
 
 
 def pad_batch(

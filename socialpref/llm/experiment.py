@@ -1,8 +1,9 @@
 """Whole LLM experiments (paper Section 7.3, Tables 1-2, Fig. 5) and evaluation of saved adapters.
 
 :func:`run_llm_experiment` prepares the data once and trains one LoRA model per seed with
-:func:`socialpref.llm.trainer.train_llm`; :func:`evaluate_adapter` reloads a saved adapter and
-measures its agreement with the average reward on the test pairs.
+:func:`socialpref.llm.trainer.train_llm`, each in ``<output_dir>/seed-<k>``;
+:func:`evaluate_adapter` reloads a saved adapter and measures its agreement with the average
+reward on the test pairs.
 """
 
 from __future__ import annotations
@@ -16,29 +17,30 @@ from typing import Any
 import numpy as np
 
 from socialpref._typing import ArrayLike
+from socialpref.errors import DataError, ParameterError
 from socialpref.llm._deps import missing
-
-try:
-    import peft
-    import torch
-    import transformers
-except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
-    raise ImportError(missing(exc.name or "torch")) from None
-
+from socialpref.llm.config import LLMTrainConfig
 from socialpref.llm.hh import DEFAULT_SUBSETS, read_hh, tokenize_pairs
 from socialpref.llm.models import load_model, load_tokenizer, make_scorer
-from socialpref.llm.relabel import average_ties, orient_pairs, relabel
+from socialpref.llm.preference_data import preference_pairs
 from socialpref.llm.rewards import LengthReward, RewardFn
 from socialpref.llm.trainer import (
     ADAPTER_META,
-    LLMTrainConfig,
     SeedResult,
     evaluate_scorer,
-    make_accelerator,
     prepare_llm_data,
+    resolve_precision,
     train_llm,
 )
-from socialpref.train.device import resolve_device
+
+try:
+    import accelerate
+    import peft
+    import torch
+    import transformers
+    import trl
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,8 @@ class LLMExperimentResult:
     config : LLMTrainConfig
     model, data : str
         Paths of the model folder and the data.
-    train_pairs, test_pairs : int
-        Pairs used after the length filter (test: without average-reward ties).
-    test_ties : int
-    train_read, test_read : int
-        Pairs read before filtering.
+    counts : dict
+        Pairs read, kept, truncated and tied (see :meth:`LLMData.counts`).
     user_types : tuple of str
     margin_scale : float
     seeds : tuple of SeedResult
@@ -65,11 +64,7 @@ class LLMExperimentResult:
     config: LLMTrainConfig
     model: str
     data: str
-    train_pairs: int
-    test_pairs: int
-    test_ties: int
-    train_read: int
-    test_read: int
+    counts: dict[str, int]
     user_types: tuple[str, ...]
     margin_scale: float
     seeds: tuple[SeedResult, ...]
@@ -92,11 +87,9 @@ class LLMExperimentResult:
             "reference": self.config.reference,
             "model": self.model,
             "data": self.data,
-            "train_pairs": self.train_pairs,
-            "test_pairs": self.test_pairs,
-            "test_ties_dropped": self.test_ties,
-            "train_read": self.train_read,
-            "test_read": self.test_read,
+            **self.counts,
+            "ties": self.config.ties,
+            "length_policy": self.config.length_policy,
             "user_types": list(self.user_types),
             "margin_scale": self.margin_scale,
             "seeds": [s.to_dict() for s in self.seeds],
@@ -110,14 +103,16 @@ def run_llm_experiment(
     model_dir: str | Path,
     data_dir: str | Path,
     config: LLMTrainConfig,
+    output_dir: str | Path,
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     rewards: Sequence[LengthReward | RewardFn] | None = None,
     type_weights: ArrayLike | None = None,
     subsets: Sequence[str] | None = DEFAULT_SUBSETS,
-    adapter_root: str | Path | None = None,
+    resume: bool = False,
     progress: Callable[[SeedResult], None] | None = None,
+    callbacks_for: Callable[[int], Any] | None = None,
 ) -> LLMExperimentResult:
-    """Train and evaluate one experiment for every seed.
+    """Train and evaluate one experiment for every seed, seed ``k`` in ``output_dir/seed-<k>``.
 
     Parameters
     ----------
@@ -126,19 +121,25 @@ def run_llm_experiment(
     data_dir : path
         HH-RLHF-style data (see :mod:`socialpref.llm.hh`).
     config : LLMTrainConfig
+    output_dir : path
+        Each seed's adapter, checkpoints, ``metrics.csv`` and TensorBoard ``runs/``.
     seeds : sequence of int
     rewards, type_weights :
         User types (default: the paper's three, uniform).
     subsets : sequence of str
         Subfolders of ``data_dir`` to read (default helpful-base, harmless-base).
-    adapter_root : path, optional
-        Save each seed's adapter in ``adapter_root/seed-<k>``.
+    resume : bool
+        Continue each seed from its newest checkpoint (a finished seed is not retrained:
+        its last checkpoint is its end).
     progress : callable, optional
         Called with each :class:`SeedResult` as it completes.
+    callbacks_for : callable, optional
+        ``callbacks_for(seed)`` gives a ``transformers.TrainerCallback`` for that seed's
+        trainer (for instance a progress bar).
     """
     seeds = [int(s) for s in seeds]
     if not seeds:
-        raise ValueError(
+        raise ParameterError(
             "The 'seeds' parameter must hold at least one seed. Got an empty sequence."
         )
     tok = load_tokenizer(model_dir)
@@ -151,33 +152,35 @@ def run_llm_experiment(
         config.max_test_pairs,
         rewards,
         type_weights,
+        config.length_policy,
+        config.ties,
     )
-    acc, use_bf16 = make_accelerator(config.device, config.bf16)
     results = []
     for seed in seeds:
-        adapter = None if adapter_root is None else Path(adapter_root) / f"seed-{seed}"
-        run = train_llm(model_dir, data, config, seed, tok, adapter, acc)
+        extra = () if callbacks_for is None else (callbacks_for(seed),)
+        run = train_llm(
+            model_dir, data, config, seed, Path(output_dir) / f"seed-{seed}", tok, resume, extra
+        )
         results.append(run.result)
         del run
         if progress is not None:
             progress(results[-1])
+    bf16 = resolve_precision(config)[1]
+    state = accelerate.PartialState()
     env = {
-        "device": str(acc.device),
-        "bf16": use_bf16,
-        "num_processes": acc.num_processes,
+        "device": str(state.device),
+        "bf16": bf16,
+        "num_processes": state.num_processes,
         "torch": torch.__version__,
         "transformers": transformers.__version__,
         "peft": peft.__version__,
+        "trl": trl.__version__,
     }
     return LLMExperimentResult(
         config=config,
         model=str(model_dir),
         data=str(data_dir),
-        train_pairs=len(data.train),
-        test_pairs=len(data.test),
-        test_ties=data.test_ties,
-        train_read=data.train_read,
-        test_read=data.test_read,
+        counts=data.counts(),
         user_types=tuple(r.name for r in data.rewards),
         margin_scale=config.resolved_margin_scale(data.n_types),
         seeds=tuple(results),
@@ -194,6 +197,7 @@ class EvalResult:
     accuracy: float
     test_pairs: int
     test_ties: int
+    ties: str
     adapter: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,8 +215,10 @@ def evaluate_adapter(
     device: str = "auto",
     bf16: bool | None = None,
     rewards: Sequence[LengthReward | RewardFn] | None = None,
+    ties: str = "drop",
+    length_policy: str = "drop",
 ) -> EvalResult:
-    """Load ``model_dir`` with the LoRA adapter saved by :func:`train_llm` and measure its accuracy."""
+    """Load ``model_dir`` with a LoRA adapter saved by :func:`train_llm` and measure its accuracy."""
     adapter = Path(adapter_dir)
     meta_path = adapter / ADAPTER_META
     if not (adapter / "adapter_config.json").is_file():
@@ -226,25 +232,37 @@ def evaluate_adapter(
         )
         objective, reference = ("reward" if task == "SEQ_CLS" else "dpo"), "uniform"
     tok = load_tokenizer(model_dir)
-    test_text = read_hh(data_dir, "test", subsets)
-    test_tok = tokenize_pairs(tok, test_text, max_length).head(max_test_pairs)
-    la, lb = test_tok.lengths
-    ties = average_ties(la, lb, rewards)
-    pairs = orient_pairs(
-        test_tok.first, test_tok.second, relabel(la, lb, "test", rewards), keep=~ties
-    )
+    text = read_hh(data_dir, "test", subsets)
+    tokens = tokenize_pairs(tok, text, max_length, length_policy=length_policy)
+    pairs = preference_pairs(text, tokens.head(max_test_pairs), "test", None, ties, rewards)
     if len(pairs) == 0:
-        raise ValueError(f"No test pairs ordered by the average reward in {data_dir}.")
-    dev = resolve_device(device)
-    use_bf16 = dev.type == "cuda" if bf16 is None else bool(bf16)
-    model = load_model(
-        model_dir, objective, torch.bfloat16 if use_bf16 else torch.float32, tok.pad_token_id
-    )
+        raise DataError(f"No test pairs ordered by the average reward in {data_dir}.")
+    cfg = LLMTrainConfig(objective=objective, reference=reference, device=device, bf16=bf16)
+    use_cpu, use_bf16 = resolve_precision(cfg)
+    dev = torch.device("cpu" if use_cpu else "cuda")
+    dtype = torch.bfloat16 if use_bf16 else torch.float32
+    model = load_model(model_dir, objective, dtype, tok.pad_token_id)
     model = peft.PeftModel.from_pretrained(model, adapter).to(dev)
-    scorer = make_scorer(model, objective)
 
     def autocast() -> Any:
         return torch.autocast(dev.type, dtype=torch.bfloat16, enabled=use_bf16)
 
-    acc = evaluate_scorer(scorer, pairs, tok.pad_token_id, dev, batch_size, reference, autocast)
-    return EvalResult(objective, reference, float(acc), len(pairs), int(ties.sum()), str(adapter))
+    acc = evaluate_scorer(
+        make_scorer(model, objective),
+        pairs.labelled(),
+        tok.pad_token_id,
+        dev,
+        batch_size,
+        reference,
+        autocast,
+        ties=ties,
+    )
+    return EvalResult(
+        objective,
+        reference,
+        float(acc),
+        len(pairs),
+        int(pairs.info["ties_found"]),
+        ties,
+        str(adapter),
+    )

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from socialpref.errors import ParameterError
+
 
 def experiment_label(result: Mapping[str, Any]) -> str:
     """``"DPO / anonymous"``-style label of a result dictionary (``LLMExperimentResult.to_dict()``)."""
@@ -36,7 +38,7 @@ def plot_accuracies(results: Sequence[Mapping[str, Any]], title: str | None = No
     from matplotlib.figure import Figure
 
     if not results:
-        raise ValueError(
+        raise ParameterError(
             "The 'results' parameter of plot_accuracies must hold at least one result."
         )
     fig = Figure(figsize=(1.8 + 1.6 * len(results), 3.6))

@@ -24,10 +24,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from socialpref._typing import IntArray
+from socialpref._validation import check_scalar
+from socialpref.errors import DataError, ParameterError
 
 TokenIds = NDArray[np.int32]
 
 DEFAULT_SUBSETS: tuple[str, ...] = ("helpful-base", "harmless-base")
+LENGTH_POLICIES: tuple[str, ...] = ("drop", "truncate")
+"""Pairs with a side over ``max_length`` tokens: ``drop`` them (the paper's text) or keep the
+first ``max_length`` tokens of each side (``truncate``: the authors' code)."""
 FIELDS: tuple[str, str] = ("chosen", "rejected")
 
 
@@ -81,14 +86,14 @@ def read_jsonl_pairs(path: str | Path, limit: int | None = None) -> TextPairs:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not a JSON line ({exc.msg}).") from None
+                raise DataError(f"{path}:{lineno}: not a JSON line ({exc.msg}).") from None
             if not isinstance(row, dict):
-                raise ValueError(
+                raise DataError(
                     f"{path}:{lineno}: expected a JSON object with fields {list(FIELDS)}."
                 )
             for field in FIELDS:
                 if not isinstance(row.get(field), str):
-                    raise ValueError(
+                    raise DataError(
                         f"{path}:{lineno}: missing string field {field!r} "
                         f"(each line needs the fields {list(FIELDS)}; found {sorted(row)})."
                     )
@@ -148,7 +153,9 @@ def read_hh(
     (80, True)
     """
     if split not in ("train", "test"):
-        raise ValueError(f"The 'split' parameter must be 'train' or 'test'. Got {split!r} instead.")
+        raise ParameterError(
+            f"The 'split' parameter must be 'train' or 'test'. Got {split!r} instead."
+        )
     parts = [read_jsonl_pairs(f, limit) for f in find_split_files(root, split, subsets)]
     return TextPairs(
         tuple(t for p in parts for t in p.first),
@@ -170,12 +177,15 @@ class TokenizedPairs:
         Position of each kept pair in the source :class:`TextPairs`.
     n_read : int
         Number of pairs before filtering.
+    n_truncated : int
+        Kept pairs with at least one side cut to ``max_length`` tokens (``truncate`` policy).
     """
 
     first: tuple[TokenIds, ...]
     second: tuple[TokenIds, ...]
     index: IntArray
     n_read: int
+    n_truncated: int = 0
 
     def __len__(self) -> int:
         return len(self.first)
@@ -192,7 +202,9 @@ class TokenizedPairs:
         """The first ``n`` pairs (all when ``n`` is None)."""
         if n is None or n >= len(self):
             return self
-        return TokenizedPairs(self.first[:n], self.second[:n], self.index[:n], self.n_read)
+        return TokenizedPairs(
+            self.first[:n], self.second[:n], self.index[:n], self.n_read, self.n_truncated
+        )
 
 
 def _batched(items: Sequence[str], size: int) -> Iterable[list[str]]:
@@ -201,17 +213,27 @@ def _batched(items: Sequence[str], size: int) -> Iterable[list[str]]:
 
 
 def tokenize_pairs(
-    tokenizer: Any, pairs: TextPairs, max_length: int = 512, batch_size: int = 1000
+    tokenizer: Any,
+    pairs: TextPairs,
+    max_length: int = 512,
+    batch_size: int = 1000,
+    length_policy: str = "drop",
 ) -> TokenizedPairs:
-    """Tokenize both sides and keep pairs whose two dialogues have at most ``max_length`` tokens.
+    """Tokenize both sides and apply the length policy at ``max_length`` tokens.
 
     ``tokenizer`` is any Hugging Face tokenizer (called on a list of strings, special tokens
-    added). The paper keeps pairs with both lengths <= 512 (Appendix E).
+    added). ``length_policy='drop'`` keeps pairs whose two dialogues have at most
+    ``max_length`` tokens (the paper's text, Appendix E); ``'truncate'`` keeps every pair and
+    cuts longer sides to their first ``max_length`` tokens (the authors' code). Sides with fewer
+    than 2 tokens are always dropped (no next token to score).
     """
-    if int(max_length) < 2:
-        raise ValueError(
-            f"The 'max_length' parameter must be an integer >= 2. Got {max_length!r} instead."
+    check_scalar(max_length, "max_length", int, min_val=2)
+    if length_policy not in LENGTH_POLICIES:
+        raise ParameterError(
+            f"The 'length_policy' parameter must be one of {list(LENGTH_POLICIES)}. "
+            f"Got {length_policy!r} instead."
         )
+    cut = length_policy == "truncate"
 
     def encode(texts: Sequence[str]) -> list[TokenIds]:
         out: list[TokenIds] = []
@@ -224,11 +246,13 @@ def tokenize_pairs(
     keep = [
         i
         for i, (a, b) in enumerate(zip(ids_a, ids_b, strict=True))
-        if 2 <= len(a) <= max_length and 2 <= len(b) <= max_length
+        if len(a) >= 2 and len(b) >= 2 and (cut or (len(a) <= max_length and len(b) <= max_length))
     ]
+    n_cut = sum(1 for i in keep if max(len(ids_a[i]), len(ids_b[i])) > max_length)
     return TokenizedPairs(
-        tuple(ids_a[i] for i in keep),
-        tuple(ids_b[i] for i in keep),
+        tuple(ids_a[i][:max_length] for i in keep),
+        tuple(ids_b[i][:max_length] for i in keep),
         np.asarray(keep, dtype=np.int64),
         len(pairs),
+        n_cut,
     )

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialpref._validation import check_scalar
+from socialpref.errors import ParameterError
 from socialpref.llm._deps import missing
 
 try:
     import torch
     import torch.nn.functional as F
     from torch.utils.checkpoint import checkpoint
-except ImportError:  # pragma: no cover - the llm extra is installed for the tests
-    raise ImportError(missing("torch")) from None
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 DEFAULT_CHUNK = 1024
 
@@ -48,11 +50,7 @@ def _run(fn: Any, *args: torch.Tensor) -> torch.Tensor:
 
 
 def _check_chunk(chunk_size: int) -> int:
-    if int(chunk_size) < 1:
-        raise ValueError(
-            f"The 'chunk_size' parameter must be an integer >= 1. Got {chunk_size!r} instead."
-        )
-    return int(chunk_size)
+    return check_scalar(chunk_size, "chunk_size", int, min_val=1)
 
 
 def token_logprobs(
@@ -61,7 +59,7 @@ def token_logprobs(
     """``log p(target)`` for rows of logits ``(n, vocab)`` and targets ``(n,)``; float32 ``(n,)``."""
     size = _check_chunk(chunk_size)
     if logits.ndim != 2 or targets.shape != logits.shape[:1]:
-        raise ValueError(
+        raise ParameterError(
             f"The 'logits' and 'targets' parameters must have shapes (n, vocab) and (n,). "
             f"Got {tuple(logits.shape)} and {tuple(targets.shape)} instead."
         )

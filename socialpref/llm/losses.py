@@ -13,13 +13,14 @@ margin of the preferred over the dispreferred sequence, the loss is ``-log sigma
 
 from __future__ import annotations
 
+from socialpref._validation import check_scalar
 from socialpref.llm._deps import missing
 
 try:
     import torch
     import torch.nn.functional as F
-except ImportError:  # pragma: no cover - the llm extra is installed for the tests
-    raise ImportError(missing("torch")) from None
+except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
+    raise missing(exc.name or "torch") from None
 
 
 def preference_margin(
@@ -50,13 +51,7 @@ def preference_loss(
     >>> round(float(preference_loss(torch.zeros(3), torch.zeros(3))), 7)
     0.6931472
     """
-    if not beta > 0:
-        raise ValueError(
-            f"The 'beta' parameter of preference_loss must be > 0. Got {beta!r} instead."
-        )
-    if not margin_scale > 0:
-        raise ValueError(
-            f"The 'margin_scale' parameter of preference_loss must be > 0. Got {margin_scale!r} instead."
-        )
+    for name, value in (("beta", beta), ("margin_scale", margin_scale)):
+        check_scalar(value, name, float, 0, include_boundaries="neither", owner="preference_loss")
     h = preference_margin(score_w, score_l, ref_w, ref_l, beta)
     return -F.logsigmoid(margin_scale * h).mean()

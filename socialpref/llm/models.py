@@ -8,12 +8,20 @@ model. Scorers are ``nn.Module`` s so that ``accelerate`` / DDP can wrap them wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from socialpref.errors import DataError, ParameterError
 from socialpref.llm._deps import missing
+from socialpref.llm.logprobs import (
+    DEFAULT_CHUNK,
+    fused_token_logprobs,
+    sequence_logprobs_from_logits,
+    shifted_positions,
+)
 
 try:
     import peft
@@ -21,14 +29,8 @@ try:
     import transformers
     from torch import nn
 except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
-    raise ImportError(missing(exc.name or "torch")) from None
+    raise missing(exc.name or "torch") from None
 
-from socialpref.llm.logprobs import (
-    DEFAULT_CHUNK,
-    fused_token_logprobs,
-    sequence_logprobs_from_logits,
-    shifted_positions,
-)
 
 Objective = Literal["dpo", "reward"]
 OBJECTIVES: tuple[str, ...] = ("dpo", "reward")
@@ -44,7 +46,7 @@ _TOKENIZER_FILES = (
 def check_objective(objective: str) -> Objective:
     """Return ``objective`` if valid, else raise listing the valid ones."""
     if objective not in OBJECTIVES:
-        raise ValueError(
+        raise ParameterError(
             f"The 'objective' parameter must be one of {list(OBJECTIVES)}. Got {objective!r} instead."
         )
     return objective  # type: ignore[return-value]
@@ -85,7 +87,7 @@ def load_tokenizer(model_dir: str | Path) -> Any:
     if tok.pad_token_id is None:
         fallback = tok.eos_token if tok.eos_token is not None else tok.unk_token
         if fallback is None:
-            raise ValueError(f"The tokenizer in {path} has no pad, eos or unk token to pad with.")
+            raise DataError(f"The tokenizer in {path} has no pad, eos or unk token to pad with.")
         tok.pad_token = fallback
     return tok
 
@@ -118,30 +120,45 @@ def load_model(
     return model
 
 
-def add_lora(
-    model: Any,
+def add_lora_config(
     objective: str,
     r: int = 8,
     alpha: int = 32,
     dropout: float = 0.1,
-    target_modules: tuple[str, ...] | str | None = None,
+    target_modules: Sequence[str] | str | None = None,
 ) -> Any:
-    """Wrap ``model`` with fresh LoRA adapters (paper: r=8, alpha=32, dropout 0.1).
+    """The ``peft.LoraConfig`` of the paper's adapters (r=8, alpha=32, dropout 0.1).
 
     ``target_modules`` None uses peft's default for the architecture (``q_proj``, ``v_proj``
-    for Llama). Base weights are frozen; for ``reward`` the new head is trained in full.
+    for Llama). For ``reward`` the task type is sequence classification, so peft trains the
+    new head in full (``modules_to_save``).
     """
     kind = check_objective(objective)
     task = peft.TaskType.CAUSAL_LM if kind == "dpo" else peft.TaskType.SEQ_CLS
-    targets = list(target_modules) if isinstance(target_modules, tuple) else target_modules
-    config = peft.LoraConfig(
+    targets: list[str] | str | None = (
+        target_modules
+        if target_modules is None or isinstance(target_modules, str)
+        else [str(m) for m in target_modules]
+    )
+    return peft.LoraConfig(
         task_type=task,
         r=int(r),
         lora_alpha=int(alpha),
         lora_dropout=float(dropout),
         target_modules=targets,
     )
-    return peft.get_peft_model(model, config)
+
+
+def add_lora(
+    model: Any,
+    objective: str,
+    r: int = 8,
+    alpha: int = 32,
+    dropout: float = 0.1,
+    target_modules: Sequence[str] | str | None = None,
+) -> Any:
+    """Wrap ``model`` with fresh LoRA adapters (:func:`add_lora_config`); base weights frozen."""
+    return peft.get_peft_model(model, add_lora_config(objective, r, alpha, dropout, target_modules))
 
 
 def _model_mask(attention_mask: torch.Tensor, right_padded: bool) -> torch.Tensor | None:
@@ -164,7 +181,9 @@ def enable_gradient_checkpointing(model: Any, fraction: float = 1.0) -> int:
     Returns the number of checkpointed layers.
     """
     if not 0.0 <= float(fraction) <= 1.0:
-        raise ValueError(f"The 'fraction' parameter must be in [0, 1]. Got {fraction!r} instead.")
+        raise ParameterError(
+            f"The 'fraction' parameter must be in [0, 1]. Got {fraction!r} instead."
+        )
     base = _base(model)
     # transformers >= 5.2x renames gradient_* to activation_checkpointing_*; older: gradient_*
     if fraction == 0:
@@ -286,8 +305,17 @@ def make_scorer(model: Any, objective: str, chunk_size: int = DEFAULT_CHUNK) -> 
 
 def quiet_transformers() -> None:
     """Silence transformers' load reports and progress bars (for command-line use)."""
+    import os
     import warnings
 
+    os.environ.setdefault("TQDM_DISABLE", "1")  # TRL's precompute progress bar reads it
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+        datasets.utils.logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover - datasets comes with the llm extra
+        pass
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")

@@ -25,21 +25,35 @@ import numpy as np
 from scipy.special import expit
 
 from socialpref._typing import ArrayLike, BoolArray, FloatArray, RngLike
+from socialpref.errors import ParameterError
 from socialpref.llm.batching import TokenSeq
-from socialpref.llm.rewards import LengthReward, RewardFn, reward_matrix
+from socialpref.llm.rewards import LengthReward, RewardFn, as_length_rewards, reward_matrix
 from socialpref.population import as_distribution
 
 Dataset = Literal["anonymous", "max-info", "average", "test"]
 DATASETS: tuple[str, ...] = ("anonymous", "max-info", "average", "test")
+Ties = Literal["drop", "authors"]
+TIES: tuple[str, ...] = ("drop", "authors")
+"""Test pairs whose average rewards tie: ``drop`` them (the paper's text), or keep them with
+the first side winning and count a model tie as correct (``authors``: as the authors' code,
+which labels a pair by ``p >= 0.5`` and scores ``>=``)."""
+
+#: What labelled a pair when no single user type did (see :class:`LabelDraw`).
+LABELLERS = {"max-info": "all types", "average": "average", "test": "average reward"}
+
+
+def check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise a ParameterError listing them."""
+    if value not in choices:
+        raise ParameterError(
+            f"The '{name}' parameter must be one of {list(choices)}. Got {value!r} instead."
+        )
+    return value
 
 
 def check_dataset(dataset: str) -> Dataset:
     """Return ``dataset`` if it names a relabelling scheme, else raise listing the valid ones."""
-    if dataset not in DATASETS:
-        raise ValueError(
-            f"The 'dataset' parameter must be one of {list(DATASETS)}. Got {dataset!r} instead."
-        )
-    return cast(Dataset, dataset)
+    return cast(Dataset, check_choice(dataset, "dataset", DATASETS))
 
 
 def label_probabilities(
@@ -70,6 +84,63 @@ def label_probabilities(
     return np.where(avg > 0, 1.0, np.where(avg < 0, 0.0, 0.5))
 
 
+@dataclass(frozen=True)
+class LabelDraw:
+    """Sampled labels with what produced them.
+
+    Attributes
+    ----------
+    a_wins : numpy.ndarray of bool, shape (n,)
+        ``True`` where the first side is labelled preferred.
+    labeller : tuple of str
+        Per pair, what labelled it: the name of the drawn user type (``anonymous``),
+        ``"all types"`` (``max-info``), ``"average"`` or ``"average reward"`` (``test``).
+    probability : numpy.ndarray of float, shape (n,)
+        Bradley-Terry probability that the first side is preferred under what labelled the
+        pair (for ``anonymous``: given the drawn type; for ``test``: 1, 1/2 or 0).
+    """
+
+    a_wins: BoolArray
+    labeller: tuple[str, ...]
+    probability: FloatArray
+
+
+def sample_labels(
+    lengths_a: ArrayLike,
+    lengths_b: ArrayLike,
+    dataset: str,
+    rewards: Sequence[LengthReward | RewardFn] | None = None,
+    type_weights: ArrayLike | None = None,
+    rng: RngLike = None,
+) -> LabelDraw:
+    """Sample labels and keep who labelled each pair and with what probability.
+
+    The same draws as :func:`relabel` (which returns ``sample_labels(...).a_wins``): for
+    ``anonymous`` one type per pair from ``rng``, then one uniform number per pair.
+
+    >>> draw = sample_labels([500, 10], [10, 500], "anonymous", rng=0)
+    >>> draw.labeller, draw.probability.round(3).tolist()
+    (('short', 'long'), [0.018, 0.018])
+    """
+    kind = check_dataset(dataset)
+    d, w = _differences(lengths_a, lengths_b, rewards, type_weights, kind)
+    n = d.shape[1]
+    gen = np.random.default_rng(rng)
+    if kind == "test":
+        avg = w @ d
+        p = np.where(avg > 0, 1.0, np.where(avg < 0, 0.0, 0.5))
+        return LabelDraw(np.asarray(avg > 0), (LABELLERS[kind],) * n, p)
+    if kind == "anonymous":
+        types = gen.choice(len(w), size=n, p=w)
+        p = expit(d[types, np.arange(n)])
+        names = tuple(t.name for t in as_length_rewards(rewards))
+        labeller = tuple(names[t] for t in np.asarray(types).tolist())
+    else:
+        p = expit(d.sum(axis=0)) if kind == "max-info" else expit(w @ d)
+        labeller = (LABELLERS[kind],) * n
+    return LabelDraw(np.asarray(gen.random(n) < p), labeller, np.asarray(p, dtype=np.float64))
+
+
 def relabel(
     lengths_a: ArrayLike,
     lengths_b: ArrayLike,
@@ -86,7 +157,7 @@ def relabel(
         Token lengths of the two whole dialogues of each pair.
     dataset : {"anonymous", "max-info", "average", "test"}
         Labelling scheme (module docstring). ``test`` is deterministic; ties (equal average
-        reward) are labelled ``False`` here: drop them with :func:`average_ties`.
+        reward) are labelled ``False`` here: see :func:`average_reward_labels` for the tie policies.
     rewards : sequence of LengthReward or callables, optional
         User types; the paper's three (long, short, mid) by default.
     type_weights : array_like, optional
@@ -103,20 +174,32 @@ def relabel(
     >>> relabel([500, 10], [10, 500], "test").tolist()
     [True, False]
     """
-    kind = check_dataset(dataset)
-    d, w = _differences(lengths_a, lengths_b, rewards, type_weights, kind)
-    n = d.shape[1]
-    gen = np.random.default_rng(rng)
-    if kind == "test":
-        return np.asarray(w @ d > 0)
-    if kind == "anonymous":
-        types = gen.choice(len(w), size=n, p=w)
-        p = expit(d[types, np.arange(n)])
-    elif kind == "max-info":
-        p = expit(d.sum(axis=0))
-    else:
-        p = expit(w @ d)
-    return np.asarray(gen.random(n) < p)
+    return sample_labels(lengths_a, lengths_b, dataset, rewards, type_weights, rng).a_wins
+
+
+def average_reward_labels(
+    lengths_a: ArrayLike,
+    lengths_b: ArrayLike,
+    ties: str = "drop",
+    rewards: Sequence[LengthReward | RewardFn] | None = None,
+    type_weights: ArrayLike | None = None,
+) -> tuple[BoolArray, BoolArray]:
+    """Test labels by the average reward under a tie policy: ``(a_wins, keep)``.
+
+    ``ties='drop'`` keeps only pairs the average reward orders; ``'authors'`` keeps every pair
+    and lets the first side win a tie (``p >= 0.5``).
+
+    >>> [x.tolist() for x in average_reward_labels([300, 256, 10], [200, 256, 500], "authors")]
+    [[True, True, False], [True, True, True]]
+    >>> [x.tolist() for x in average_reward_labels([300, 256, 10], [200, 256, 500], "drop")]
+    [[True, False, False], [True, False, True]]
+    """
+    policy = check_choice(ties, "ties", TIES)
+    tie = average_ties(lengths_a, lengths_b, rewards, type_weights)
+    wins = relabel(lengths_a, lengths_b, "test", rewards, type_weights)
+    if policy == "authors":
+        return wins | tie, np.ones_like(tie)
+    return wins, ~tie
 
 
 def average_ties(
@@ -145,7 +228,7 @@ class LabelledPairs:
 
     def __post_init__(self) -> None:
         if len(self.preferred) != len(self.dispreferred):
-            raise ValueError(
+            raise ParameterError(
                 "The 'preferred' and 'dispreferred' parameters of LabelledPairs must have the "
                 f"same length. Got {len(self.preferred)} and {len(self.dispreferred)} instead."
             )
@@ -168,7 +251,7 @@ def orient_pairs(
     """Put each pair's labelled winner first; ``keep`` (bool mask) selects pairs."""
     wins = np.asarray(a_wins, dtype=bool)
     if wins.shape != (len(ids_a),) or len(ids_a) != len(ids_b):
-        raise ValueError(
+        raise ParameterError(
             f"The 'a_wins' parameter must have shape ({len(ids_a)},) matching both id lists. "
             f"Got {wins.shape} with {len(ids_b)} second sequences instead."
         )
@@ -190,7 +273,7 @@ def _differences(
 ) -> tuple[FloatArray, FloatArray]:
     la, lb = np.asarray(lengths_a), np.asarray(lengths_b)
     if la.ndim != 1 or la.shape != lb.shape:
-        raise ValueError(
+        raise ParameterError(
             "The 'lengths_a' and 'lengths_b' parameters must be one-dimensional of equal length. "
             f"Got shapes {la.shape} and {lb.shape} instead."
         )
@@ -203,7 +286,7 @@ def _differences(
         # Prop. 6.1: consensus labels are BT on the *sum* of the types' differences, whose
         # target is the unweighted average reward; with unequal p(u) the test labels (weighted
         # average) would disagree with what max-info data can teach.
-        raise ValueError(
+        raise ParameterError(
             "The 'max-info' dataset assumes equally represented user types (Prop. 6.1). "
             f"Got type_weights={w.tolist()}; use equal weights or the 'anonymous'/'average' dataset."
         )

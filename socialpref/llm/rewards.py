@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from socialpref._typing import ArrayLike, FloatArray
+from socialpref.errors import ParameterError
 
 RewardFn = Callable[[np.ndarray], ArrayLike]
 
@@ -72,12 +73,12 @@ class LengthReward:
         x = np.asarray(lengths)
         out = np.asarray(self.fn(x), dtype=np.float64)
         if out.shape != x.shape:
-            raise ValueError(
+            raise ParameterError(
                 f"The reward function of user type {self.name!r} must return an array of shape "
                 f"{x.shape}. Got shape {out.shape} instead."
             )
         if not np.all(np.isfinite(out)):
-            raise ValueError(
+            raise ParameterError(
                 f"The reward function of user type {self.name!r} returned non-finite values."
             )
         return out
@@ -105,11 +106,11 @@ def as_length_rewards(
         elif callable(r):
             out.append(LengthReward(f"type{k + 1}", r))
         else:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'rewards' parameter must hold callables. Got {r!r} at position {k}."
             )
     if not out:
-        raise ValueError(
+        raise ParameterError(
             "The 'rewards' parameter must hold at least one user type. Got an empty sequence."
         )
     return tuple(out)
@@ -126,7 +127,7 @@ def reward_matrix(
     types = as_length_rewards(rewards)
     x = np.asarray(lengths)
     if x.ndim != 1:
-        raise ValueError(
+        raise ParameterError(
             f"The 'lengths' parameter must be one-dimensional. Got shape {x.shape} instead."
         )
     return np.stack([t(x) for t in types]) if x.size else np.zeros((len(types), 0))

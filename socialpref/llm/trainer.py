@@ -1,192 +1,64 @@
-"""LoRA DPO and reward-model training on relabelled preference pairs (paper Section 7.3).
+"""LoRA DPO and reward-model training with TRL's trainers (paper Section 7.3, Appendix E).
 
-One run: read and tokenize the data once (:func:`prepare_llm_data`), then per seed relabel
-the training pairs, wrap a freshly loaded model in LoRA adapters, train one epoch with AdamW
-and a linear decay to zero, and measure the share of test pairs ordered as the average reward
-orders them (:func:`socialpref.llm.experiment.run_llm_experiment` does this for every seed).
+One seed: relabel the training pairs (:mod:`socialpref.llm.preference_data`), hand them to
+TRL's ``DPOTrainer`` or ``RewardTrainer`` with a LoRA ``peft_config``, train, save the adapter
+and measure the share of test pairs that the learned (induced) reward orders as the average
+reward does (:func:`evaluate_scorer`). The trainers bring what transformers' ``Trainer``
+brings: logging every ``logging_steps`` (to ``metrics.csv`` always, TensorBoard when
+installed), checkpoints every ``save_steps`` in ``<output_dir>/checkpoint-<step>``, resuming
+from the last checkpoint, and data-parallel training under ``accelerate launch`` or
+``torchrun`` (DDP, DeepSpeed, FSDP through an accelerate config).
 
-Efficiency: both sides of each pair go through one forward (rows stacked along the batch),
-batches are length-bucketed, sequence log-probs never hold a float32 ``(tokens x vocab)``
-tensor (:mod:`socialpref.llm.logprobs`), gradient checkpointing is optional and bf16 autocast
-is on by default on CUDA. Multi-GPU: the scorer is prepared by ``accelerate`` (DDP) and each
-process takes its share of the batches; launch with ``accelerate launch`` or ``torchrun``.
+How the paper's settings map onto TRL:
+
+- **uniform reference** (the paper): the reference log-probabilities are zeros, given to
+  ``DPOTrainer`` as precomputed columns of the data, so no reference forward runs and the
+  margin is ``beta * [log pi(y_w) - log pi(y_l)]``. ``reference='base'``: TRL's own
+  PEFT reference, the same weights with the adapter disabled.
+- **margin scale** ``s`` (``|U|`` for max-info, Prop. 6.1): the loss ``-log sigma(s * h)``.
+  For DPO ``h = beta * delta`` so TRL's ``beta`` is set to ``s * beta``; for a reward model the
+  reward head's output is multiplied by ``s`` while training (a positive factor: the
+  ordering, hence the accuracy, is the same with or without it).
+- TRL's DPO tokenizes ``prompt + chosen`` itself and appends the end token; log-probabilities
+  are summed over the completion (the prompt is shared, so it cancels in the margin). The
+  reward trainer is given the token ids of the whole dialogues as relabelled.
+- Dropout stays on (``disable_dropout=False``): the paper's LoRA dropout is 0.1.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
+import random
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from socialpref._typing import ArrayLike
-from socialpref.llm._deps import missing
+from socialpref.errors import DataError, ParameterError
+from socialpref.llm._deps import installed, missing
+from socialpref.llm.batching import TokenSeq, bucketed_batches, pad_batch
+from socialpref.llm.config import LLMTrainConfig
+from socialpref.llm.hh import DEFAULT_SUBSETS, TextPairs, TokenizedPairs, read_hh, tokenize_pairs
+from socialpref.llm.models import add_lora_config, load_model, load_tokenizer, make_scorer
+from socialpref.llm.preference_data import PreferencePairs, preference_pairs
+from socialpref.llm.relabel import LabelledPairs
+from socialpref.llm.rewards import LengthReward, RewardFn, as_length_rewards
 
 try:
-    import accelerate
     import torch
+    import transformers
+    import trl
 except ImportError as exc:  # pragma: no cover - the llm extra is installed for the tests
-    raise ImportError(missing(exc.name or "torch")) from None
-
-from socialpref.llm.batching import TokenSeq, bucketed_batches, pad_batch, shard_batches
-from socialpref.llm.hh import DEFAULT_SUBSETS, TokenizedPairs, read_hh, tokenize_pairs
-from socialpref.llm.losses import preference_loss
-from socialpref.llm.models import (
-    add_lora,
-    check_objective,
-    enable_gradient_checkpointing,
-    load_model,
-    load_tokenizer,
-    make_scorer,
-)
-from socialpref.llm.relabel import LabelledPairs, average_ties, check_dataset, orient_pairs, relabel
-from socialpref.llm.rewards import LengthReward, RewardFn, as_length_rewards
-from socialpref.train.device import resolve_device
+    raise missing(exc.name or "torch") from None
 
 ADAPTER_META = "socialpref_llm.json"
-
-
-@dataclass(frozen=True)
-class LLMTrainConfig:
-    """Settings of one LLM experiment; defaults are the paper's (Appendix E)."""
-
-    objective: str = field(
-        default="dpo", metadata={"help": "dpo (policy) or reward (reward model)."}
-    )
-    dataset: str = field(
-        default="anonymous", metadata={"help": "Training labels: anonymous, max-info or average."}
-    )
-    reference: str = field(
-        default="uniform",
-        metadata={"help": "DPO reference: uniform (paper) or base (frozen model)."},
-    )
-    beta: float = field(default=1.0, metadata={"help": "DPO beta (Eq. 15)."})
-    margin_scale: float | None = field(
-        default=None,
-        metadata={"help": "Multiplier on the margin; None: |U| for max-info (Prop. 6.1), else 1."},
-    )
-    lora_r: int = field(default=8, metadata={"help": "LoRA rank."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
-    lora_dropout: float = field(default=0.1, metadata={"help": "LoRA dropout."})
-    lora_target_modules: tuple[str, ...] | None = field(
-        default=None,
-        metadata={"help": "Modules to adapt; None: peft's default for the architecture."},
-    )
-    learning_rate: float = field(
-        default=3e-5, metadata={"help": "Initial AdamW learning rate (linear decay to 0)."}
-    )
-    weight_decay: float = field(default=1e-3, metadata={"help": "AdamW weight decay."})
-    epochs: int = field(default=1, metadata={"help": "Passes over the training pairs."})
-    batch_size: int = field(default=2, metadata={"help": "Pairs per micro-batch (per process)."})
-    grad_accum: int = field(default=1, metadata={"help": "Micro-batches per optimizer step."})
-    eval_batch_size: int = field(default=8, metadata={"help": "Pairs per evaluation batch."})
-    max_length: int = field(
-        default=512, metadata={"help": "Keep pairs whose two dialogues have <= this many tokens."}
-    )
-    max_train_pairs: int | None = field(
-        default=None, metadata={"help": "Use only the first N training pairs."}
-    )
-    max_test_pairs: int | None = field(
-        default=None, metadata={"help": "Use only the first N test pairs."}
-    )
-    bucket_batches: int = field(
-        default=64, metadata={"help": "Batches per length-sorted chunk (1: no bucketing)."}
-    )
-    logprob_chunk: int = field(
-        default=1024, metadata={"help": "Tokens per chunk of the log-prob computation."}
-    )
-    pad_to_multiple_of: int = field(
-        default=8, metadata={"help": "Pad batch width to a multiple of this."}
-    )
-    gradient_checkpointing: bool = field(
-        default=False, metadata={"help": "Recompute activations in backward."}
-    )
-    checkpoint_fraction: float = field(
-        default=1.0,
-        metadata={
-            "help": "Share of decoder layers checkpointed when gradient_checkpointing is on."
-        },
-    )
-    bf16: bool | None = field(
-        default=None, metadata={"help": "bf16 weights and autocast; None: on CUDA only."}
-    )
-    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda."})
-
-    def __post_init__(self) -> None:
-        check_objective(self.objective)
-        if self.dataset not in ("anonymous", "max-info", "average"):
-            raise ValueError(
-                f"The 'dataset' parameter must be one of ['anonymous', 'max-info', 'average']. Got {self.dataset!r} instead."
-            )
-        if self.reference not in ("uniform", "base"):
-            raise ValueError(
-                f"The 'reference' parameter must be one of ['uniform', 'base']. Got {self.reference!r} instead."
-            )
-        if self.objective == "reward" and self.reference != "uniform":
-            raise ValueError(
-                "The 'reference' parameter only applies to objective='dpo'; use 'uniform' for 'reward'."
-            )
-        for name in (
-            "lora_r",
-            "lora_alpha",
-            "epochs",
-            "batch_size",
-            "grad_accum",
-            "eval_batch_size",
-            "bucket_batches",
-            "logprob_chunk",
-            "pad_to_multiple_of",
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"The '{name}' parameter must be an integer >= 1. Got {value!r} instead."
-                )
-        if not isinstance(self.max_length, int) or self.max_length < 2:
-            raise ValueError(
-                f"The 'max_length' parameter must be an integer >= 2. Got {self.max_length!r} instead."
-            )
-        for name in ("max_train_pairs", "max_test_pairs"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ValueError(
-                    f"The '{name}' parameter must be None or an integer >= 1. Got {value!r} instead."
-                )
-        for name in ("beta", "learning_rate"):
-            if not float(getattr(self, name)) > 0:
-                raise ValueError(
-                    f"The '{name}' parameter must be > 0. Got {getattr(self, name)!r} instead."
-                )
-        if not 0.0 < float(self.checkpoint_fraction) <= 1.0:
-            raise ValueError(
-                f"The 'checkpoint_fraction' parameter must be in (0, 1]. Got {self.checkpoint_fraction!r} instead."
-            )
-        if self.margin_scale is not None and not float(self.margin_scale) > 0:
-            raise ValueError(
-                f"The 'margin_scale' parameter must be None or > 0. Got {self.margin_scale!r} instead."
-            )
-        if not 0 <= float(self.lora_dropout) < 1 or float(self.weight_decay) < 0:
-            raise ValueError(
-                f"Need 0 <= lora_dropout < 1 and weight_decay >= 0. Got {self.lora_dropout!r} and {self.weight_decay!r}."
-            )
-
-    def resolved_margin_scale(self, n_types: int) -> float:
-        """``margin_scale``, or ``|U|`` for max-info and 1 otherwise."""
-        if self.margin_scale is not None:
-            return float(self.margin_scale)
-        return float(n_types) if self.dataset == "max-info" else 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["lora_target_modules"] = (
-            list(self.lora_target_modules) if self.lora_target_modules else None
-        )
-        return d
+METRICS_CSV = "metrics.csv"
 
 
 @dataclass(frozen=True)
@@ -195,31 +67,51 @@ class LLMData:
 
     Attributes
     ----------
+    train_text : TextPairs
+        The training split as read.
     train : TokenizedPairs
-        Training pairs, relabelled per seed by :func:`train_labels`.
-    test : LabelledPairs
-        Test pairs, preferred side first by the average reward; ties dropped.
-    test_ties : int
-        Test pairs dropped because the average reward does not order them.
+        Training pairs after the length policy, relabelled per seed.
+    test_pairs : PreferencePairs
+        Test pairs, preferred side as ``chosen`` by the average reward, after the tie policy;
+        ``test_pairs.info`` holds the counts.
+    ties : str
+        The tie policy (``drop`` or ``authors``).
     rewards : tuple of LengthReward
-        The user types.
     type_weights : numpy.ndarray or None
-        Type shares (None: uniform).
-    train_read, test_read : int
-        Pairs read before the length filter.
+    train_read : int
+        Training pairs read before the length policy.
     """
 
+    train_text: TextPairs
     train: TokenizedPairs
-    test: LabelledPairs
-    test_ties: int
+    test_pairs: PreferencePairs
+    ties: str
     rewards: tuple[LengthReward, ...]
     type_weights: np.ndarray | None
     train_read: int
-    test_read: int
 
     @property
     def n_types(self) -> int:
         return len(self.rewards)
+
+    @property
+    def test(self) -> LabelledPairs:
+        """The test pairs as token ids, preferred side first."""
+        return self.test_pairs.labelled()
+
+    def counts(self) -> dict[str, int]:
+        """Pair counts after the length and tie policies (for printing and results.json)."""
+        info = self.test_pairs.info
+        return {
+            "train_read": self.train_read,
+            "train_pairs": len(self.train),
+            "train_truncated": self.train.n_truncated,
+            "test_read": info["pairs_read"],
+            "test_pairs": len(self.test_pairs),
+            "test_truncated": info["pairs_truncated"],
+            "test_ties": info["ties_found"],
+            "test_ties_dropped": info["ties_dropped"],
+        }
 
 
 def prepare_llm_data(
@@ -231,37 +123,41 @@ def prepare_llm_data(
     max_test_pairs: int | None = None,
     rewards: Sequence[LengthReward | RewardFn] | None = None,
     type_weights: ArrayLike | None = None,
+    length_policy: str = "drop",
+    ties: str = "drop",
 ) -> LLMData:
     """Read, tokenize and length-filter both splits; label the test split by the average reward."""
     types = as_length_rewards(rewards)
     train_text = read_hh(data_dir, "train", subsets)
     test_text = read_hh(data_dir, "test", subsets)
-    train = tokenize_pairs(tokenizer, train_text, max_length).head(max_train_pairs)
-    test_tok = tokenize_pairs(tokenizer, test_text, max_length).head(max_test_pairs)
+    train = tokenize_pairs(tokenizer, train_text, max_length, length_policy=length_policy)
+    train = train.head(max_train_pairs)
+    test_tok = tokenize_pairs(tokenizer, test_text, max_length, length_policy=length_policy)
+    test_tok = test_tok.head(max_test_pairs)
     if len(train) == 0:
-        raise ValueError(
-            f"No training pairs left after the length filter (max_length={max_length}) in {data_dir}."
+        raise DataError(
+            f"No training pairs left after the length policy (max_length={max_length}, "
+            f"{length_policy}) in {data_dir}."
         )
-    la, lb = test_tok.lengths
-    ties = average_ties(la, lb, types, type_weights)
-    wins = relabel(la, lb, "test", types, type_weights)
-    test = orient_pairs(test_tok.first, test_tok.second, wins, keep=~ties)
+    test = preference_pairs(test_text, test_tok, "test", None, ties, types, type_weights)
     if len(test) == 0:
-        raise ValueError(
+        raise DataError(
             f"No test pairs ordered by the average reward in {data_dir} (max_length={max_length})."
         )
     weights = None if type_weights is None else np.asarray(type_weights, dtype=np.float64)
-    return LLMData(train, test, int(ties.sum()), types, weights, len(train_text), len(test_text))
+    return LLMData(train_text, train, test, ties, types, weights, len(train_text))
 
 
-def train_labels(data: LLMData, dataset: str, seed: int) -> LabelledPairs:
-    """Relabel the training pairs for ``dataset`` with ``numpy.random.default_rng(seed)``."""
-    check_dataset(dataset)
-    la, lb = data.train.lengths
-    wins = relabel(
-        la, lb, dataset, data.rewards, data.type_weights, rng=np.random.default_rng(seed)
+def train_pairs(data: LLMData, dataset: str, seed: int) -> PreferencePairs:
+    """The training pairs relabelled for ``dataset`` with ``numpy.random.default_rng(seed)``."""
+    return preference_pairs(
+        data.train_text,
+        data.train,
+        dataset,
+        seed,
+        rewards=data.rewards,
+        type_weights=data.type_weights,
     )
-    return orient_pairs(data.train.first, data.train.second, wins)
 
 
 @dataclass(frozen=True)
@@ -272,15 +168,20 @@ class SeedResult:
     ----------
     seed : int
     accuracy : float
-        Share of test pairs whose learned (induced) reward orders them as the average reward.
+        Share of test pairs whose learned (induced) reward orders them as the average reward
+        (under the tie policy of the data).
     loss_first, loss_last : float
-        Training loss of the first micro-batch and mean over the last (up to) 50.
+        Training loss at the first and the last logging step.
     optimizer_steps : int
     train_seconds : float
+        Wall time of ``Trainer.train`` in this process (since the resume, when resumed).
     train_tokens : int
-        Real (non-padding) tokens processed in training on this process.
-    padded_tokens : int
-        Tokens including padding.
+        Tokens (padding excluded) TRL counted in training, all processes, since the start or
+        the resume.
+    output_dir : str
+        The seed's folder: adapter, checkpoints, ``metrics.csv``, TensorBoard ``runs/``.
+    resumed_from : str or None
+        The checkpoint the run resumed from.
     """
 
     seed: int
@@ -290,20 +191,342 @@ class SeedResult:
     optimizer_steps: int
     train_seconds: float
     train_tokens: int
-    padded_tokens: int
+    output_dir: str
+    resumed_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def make_accelerator(device: str = "auto", bf16: bool | None = None) -> tuple[Any, bool]:
-    """An ``accelerate.Accelerator`` on the requested device; returns it and whether bf16 is on."""
-    dev = resolve_device(device)
-    use_bf16 = dev.type == "cuda" if bf16 is None else bool(bf16)
-    acc = accelerate.Accelerator(
-        cpu=dev.type == "cpu", mixed_precision="bf16" if use_bf16 else "no"
+class UniformReferenceDPOTrainer(trl.DPOTrainer):  # type: ignore[misc]
+    """TRL's DPO with the paper's uniform reference: reference log-probabilities are zeros.
+
+    Under a uniform reference ``log pi_ref`` is the same for every response, so it cancels in
+    the margin. The data carry the reference as precomputed columns ``ref_chosen_logps`` and
+    ``ref_rejected_logps`` of zeros (:data:`REF_COLUMNS`), which TRL's collator passes on and
+    its loss reads when ``precompute_ref_logps`` is set; no reference forward ever runs, and
+    nothing is cached on disk (so every process of a distributed run sees the same data).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.precompute_ref_logps = True
+
+
+REF_COLUMNS = ("ref_chosen_logps", "ref_rejected_logps")
+
+
+def _dpo_dataset(pairs: PreferencePairs, uniform: bool) -> Any:
+    data = pairs.to_dataset().select_columns(["prompt", "chosen", "rejected"])
+    if uniform:
+        zeros = [0.0] * len(pairs)
+        for name in REF_COLUMNS:
+            data = data.add_column(name, zeros)
+    return data
+
+
+class MetricsCSV(transformers.TrainerCallback):  # type: ignore[misc]
+    """Write every logged value to ``<output_dir>/metrics.csv`` as ``step,epoch,name,value`` rows.
+
+    On (re)start the file is rewritten from the trainer state's log history, so a resumed run
+    keeps the rows up to its checkpoint and none of the rows the interrupted run logged after it.
+    """
+
+    HEADER = ("step", "epoch", "name", "value")
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def _rows(self, logs: dict[str, Any], step: int, epoch: float | None) -> list[tuple[Any, ...]]:
+        return [
+            (step, epoch, k, float(v))
+            for k, v in logs.items()
+            if isinstance(v, (int, float)) and k not in ("step", "epoch")
+        ]
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if not state.is_world_process_zero:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(self.HEADER)
+            for entry in state.log_history:
+                out.writerows(self._rows(entry, entry.get("step", 0), entry.get("epoch")))
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        with self.path.open("a", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(self._rows(logs, state.global_step, state.epoch))
+
+
+def resolve_precision(config: LLMTrainConfig) -> tuple[bool, bool]:
+    """``(use_cpu, bf16)`` for the config's device and bf16 settings.
+
+    Raises
+    ------
+    ParameterError
+        ``device='cuda'`` without CUDA.
+    """
+    cuda = torch.cuda.is_available()
+    if config.device == "cuda" and not cuda:
+        raise ParameterError(
+            "The 'device' parameter is 'cuda' but CUDA is not available; use --device cpu or auto."
+        )
+    use_cpu = config.device == "cpu" or not cuda
+    bf16 = (not use_cpu) if config.bf16 is None else bool(config.bf16)
+    return use_cpu, bf16
+
+
+def trainer_arguments(
+    config: LLMTrainConfig, output_dir: str | Path, seed: int, n_types: int, eval_: bool
+) -> Any:
+    """The TRL config (``DPOConfig`` or ``RewardConfig``) for one seed."""
+    use_cpu, bf16 = resolve_precision(config)
+    report = config.report_to
+    if report == "auto":
+        report = "tensorboard" if installed("tensorboard") else "none"
+    scale = config.resolved_margin_scale(n_types)
+    common: dict[str, Any] = dict(
+        output_dir=str(output_dir),
+        seed=int(seed),
+        data_seed=int(seed),
+        learning_rate=config.learning_rate,
+        lr_scheduler_type=config.lr_scheduler_type,
+        warmup_steps=config.warmup_steps,
+        weight_decay=config.weight_decay,
+        adam_beta1=config.adam_beta1,
+        adam_beta2=config.adam_beta2,
+        adam_epsilon=config.adam_epsilon,
+        max_grad_norm=config.max_grad_norm,
+        optim="adamw_torch",
+        num_train_epochs=config.num_train_epochs,
+        per_device_train_batch_size=config.per_device_train_batch_size,
+        per_device_eval_batch_size=config.per_device_eval_batch_size,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        activation_checkpointing=config.gradient_checkpointing,
+        bf16=bf16,
+        use_cpu=use_cpu,
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        save_total_limit=config.save_total_limit,
+        eval_strategy="steps" if eval_ else "no",
+        eval_steps=config.eval_steps,
+        report_to=report,
+        disable_dropout=False,
+        disable_tqdm=True,
+        dataloader_drop_last=False,
+        ddp_find_unused_parameters=False,  # every trainable (LoRA, head) parameter is used
     )
-    return acc, use_bf16
+    if config.objective == "reward":
+        return trl.RewardConfig(**common, max_length=None)
+    return trl.DPOConfig(
+        **common,
+        beta=config.beta * scale,
+        max_length=config.max_length + 1,  # room for the end token TRL appends
+        loss_type=["sigmoid"],
+    )
+
+
+def make_trainer(
+    model_dir: str | Path,
+    pairs: PreferencePairs,
+    config: LLMTrainConfig,
+    output_dir: str | Path,
+    seed: int,
+    tokenizer: Any = None,
+    n_types: int = 3,
+    eval_pairs: PreferencePairs | None = None,
+) -> Any:
+    """A TRL trainer for one seed: ``DPOTrainer`` (uniform or base reference) or ``RewardTrainer``.
+
+    The model is loaded and given fresh LoRA adapters with torch's generator seeded by
+    ``seed`` (a reward model's new head too).
+    """
+    tok = load_tokenizer(model_dir) if tokenizer is None else tokenizer
+    use_cpu, bf16 = resolve_precision(config)
+    args = trainer_arguments(config, output_dir, seed, n_types, eval_pairs is not None)
+    transformers.set_seed(int(seed))
+    dtype = torch.bfloat16 if bf16 and not use_cpu else torch.float32
+    model = load_model(model_dir, config.objective, dtype, tok.pad_token_id)
+    peft_config = add_lora_config(
+        config.objective,
+        config.lora_r,
+        config.lora_alpha,
+        config.lora_dropout,
+        config.target_modules(),
+    )
+    callbacks = [MetricsCSV(Path(output_dir) / METRICS_CSV)]
+    trainer = _build(model, args, pairs, config, n_types, tok, peft_config, callbacks, eval_pairs)
+    trainer.remove_callback(transformers.PrinterCallback)  # logs go to metrics.csv, not stdout
+    return trainer
+
+
+def _build(
+    model: Any,
+    args: Any,
+    pairs: PreferencePairs,
+    config: LLMTrainConfig,
+    n_types: int,
+    tok: Any,
+    peft_config: Any,
+    callbacks: list[Any],
+    eval_pairs: PreferencePairs | None,
+) -> Any:
+    if config.objective == "reward":
+        scale = config.resolved_margin_scale(n_types)
+        trainer = trl.RewardTrainer(
+            model=model,
+            args=args,
+            train_dataset=pairs.token_dataset(),
+            eval_dataset=None if eval_pairs is None else eval_pairs.token_dataset(),
+            processing_class=tok,
+            peft_config=peft_config,
+            callbacks=callbacks,
+        )
+        if scale != 1.0:
+            _scale_reward_head(trainer.model, scale)
+        return trainer
+    uniform = config.reference == "uniform"
+    cls = UniformReferenceDPOTrainer if uniform else trl.DPOTrainer
+    return cls(
+        model=model,
+        args=args,
+        train_dataset=_dpo_dataset(pairs, uniform),
+        eval_dataset=None if eval_pairs is None else _dpo_dataset(eval_pairs, uniform),
+        processing_class=tok,
+        peft_config=peft_config,
+        callbacks=callbacks,
+    )
+
+
+def _scale_reward_head(peft_model: Any, scale: float) -> None:
+    """Multiply the reward head's output by ``scale`` during training (Prop. 6.1's |U|)."""
+    head = peft_model.get_base_model().score
+    head.register_forward_hook(lambda _m, _i, out: out * scale)
+
+
+@contextlib.contextmanager
+def preserved_random_state() -> Iterator[None]:
+    """Restore Python's, numpy's and torch's global generators afterwards.
+
+    transformers' ``Trainer`` seeds all three globally (``set_seed``); the caller's state is
+    put back when the run ends.
+    """
+    py, npy = random.getstate(), np.random.get_state()  # noqa: NPY002
+    cpu = torch.random.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    try:
+        yield
+    finally:
+        random.setstate(py)
+        np.random.set_state(npy)  # noqa: NPY002
+        torch.random.set_rng_state(cpu)
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)
+
+
+def last_checkpoint(output_dir: str | Path) -> str | None:
+    """The newest ``checkpoint-<step>`` folder in ``output_dir`` (None if there is none)."""
+    path = Path(output_dir)
+    if not path.is_dir():
+        return None
+    return transformers.trainer_utils.get_last_checkpoint(str(path))
+
+
+@dataclass
+class TrainedLLM:
+    """A trained PEFT model and its seed result."""
+
+    model: Any
+    result: SeedResult
+
+
+def train_llm(
+    model_dir: str | Path,
+    data: LLMData,
+    config: LLMTrainConfig,
+    seed: int,
+    output_dir: str | Path,
+    tokenizer: Any = None,
+    resume: bool = False,
+    callbacks: Sequence[Any] = (),
+) -> TrainedLLM:
+    """Train one seed with TRL, save its adapter in ``output_dir`` and evaluate it on ``data.test``.
+
+    Randomness: labels from ``numpy.random.default_rng(seed)``; LoRA (and head) initialisation,
+    dropout and the batch order from ``seed`` through transformers' ``set_seed`` (the
+    caller's global generators are restored afterwards). ``resume=True`` continues from the
+    newest ``checkpoint-<step>`` in ``output_dir`` when there is one.
+    """
+    tok = load_tokenizer(model_dir) if tokenizer is None else tokenizer
+    pairs = train_pairs(data, config.dataset, seed)
+    checkpoint = last_checkpoint(output_dir) if resume else None
+    with preserved_random_state():
+        trainer = make_trainer(
+            model_dir, pairs, config, output_dir, seed, tok, data.n_types, _eval_pairs(data, config)
+        )
+        for cb in callbacks:
+            trainer.add_callback(cb)
+        start = time.perf_counter()
+        trainer.train(resume_from_checkpoint=checkpoint)
+        seconds = time.perf_counter() - start
+        trainer.save_model(str(output_dir))
+        acc = trainer.accelerator
+        model = acc.unwrap_model(trainer.model)
+        accuracy = evaluate_scorer(
+            make_scorer(model, config.objective),
+            data.test,
+            tok.pad_token_id,
+            acc.device,
+            config.per_device_eval_batch_size,
+            config.reference if config.objective == "dpo" else "uniform",
+            acc.autocast,
+            ties=data.ties,
+        )
+        if acc.is_main_process:
+            save_adapter_meta(output_dir, config, seed, data.n_types)
+        acc.wait_for_everyone()
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    result = SeedResult(
+        seed=int(seed),
+        accuracy=float(accuracy),
+        loss_first=float(losses[0]) if losses else float("nan"),
+        loss_last=float(losses[-1]) if losses else float("nan"),
+        optimizer_steps=int(trainer.state.global_step),
+        train_seconds=seconds,
+        train_tokens=int(getattr(trainer, "_total_train_tokens", 0)),
+        output_dir=str(output_dir),
+        resumed_from=checkpoint,
+    )
+    return TrainedLLM(model, result)
+
+
+def _eval_pairs(data: LLMData, config: LLMTrainConfig) -> PreferencePairs | None:
+    """The test pairs as TRL evaluation data, when periodic evaluation is on."""
+    return None if config.eval_steps is None else data.test_pairs
+
+
+def save_adapter_meta(
+    output_dir: str | Path, config: LLMTrainConfig, seed: int, n_types: int
+) -> Path:
+    """Write the settings needed to evaluate the saved adapter beside it."""
+    path = Path(output_dir) / ADAPTER_META
+    meta = {
+        "objective": config.objective,
+        "reference": config.reference,
+        "dataset": config.dataset,
+        "seed": int(seed),
+        "margin_scale": config.resolved_margin_scale(n_types),
+        "config": config.to_dict(),
+    }
+    path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def collate_pairs(
@@ -318,12 +541,8 @@ def collate_pairs(
     return torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)
 
 
-def _peft_model(scorer: Any) -> Any:
-    return scorer.model
-
-
 def _reference_scores(scorer: Any, ids: Any, mask: Any) -> Any:
-    with torch.no_grad(), _peft_model(scorer).disable_adapter():
+    with torch.no_grad(), scorer.model.disable_adapter():
         return scorer(ids, mask)
 
 
@@ -336,13 +555,19 @@ def evaluate_scorer(
     reference: str = "uniform",
     autocast: Any = None,
     multiple: int = 8,
+    ties: str = "drop",
 ) -> float:
-    """Share of pairs with ``score(preferred) > score(dispreferred)`` (ties count as wrong).
+    """Share of pairs whose score orders them as labelled.
 
-    With ``reference='base'`` the score is the induced reward ``log pi - log pi_base``.
+    ``ties='drop'`` (the paper's text): correct when ``score(preferred) > score(dispreferred)``,
+    a model tie counts as wrong. ``ties='authors'``: correct when ``>=`` (a tie counts as
+    correct, as in the authors' code). With ``reference='base'`` the score is the induced
+    reward ``log pi - log pi_base``.
     """
     if len(pairs) == 0:
-        raise ValueError("The 'pairs' parameter of evaluate_scorer must hold at least one pair.")
+        raise ParameterError(
+            "The 'pairs' parameter of evaluate_scorer must hold at least one pair."
+        )
     lengths = np.maximum(
         np.fromiter(map(len, pairs.preferred), int), np.fromiter(map(len, pairs.dispreferred), int)
     )
@@ -364,164 +589,7 @@ def evaluate_scorer(
                 if reference == "base":
                     s = s - _reference_scores(scorer, ids, mask)
             b = len(idx)
-            correct += int((s[:b] > s[b:]).sum().item())
+            won = s[:b] >= s[b:] if ties == "authors" else s[:b] > s[b:]
+            correct += int(won.sum().item())
     scorer.train(was_training)
     return correct / len(pairs)
-
-
-@dataclass
-class TrainedLLM:
-    """A trained scorer (unwrapped from DDP) and its seed result."""
-
-    scorer: Any
-    result: SeedResult
-
-
-def train_llm(
-    model_dir: str | Path,
-    data: LLMData,
-    config: LLMTrainConfig,
-    seed: int,
-    tokenizer: Any = None,
-    adapter_dir: str | Path | None = None,
-    accelerator: Any = None,
-) -> TrainedLLM:
-    """Train one seed and evaluate it on ``data.test``; optionally save the LoRA adapter.
-
-    Randomness: labels and batch order from ``numpy.random.default_rng(seed)``; LoRA and head
-    initialisation and dropout from torch's generators seeded with ``seed`` inside
-    ``torch.random.fork_rng``, so the caller's global torch random state is left as it was.
-    """
-    tok = load_tokenizer(model_dir) if tokenizer is None else tokenizer
-    acc, use_bf16 = (
-        make_accelerator(config.device, config.bf16)
-        if accelerator is None
-        else (accelerator, accelerator.mixed_precision == "bf16")
-    )
-    labelled = train_labels(data, config.dataset, seed)
-    devices = [acc.device.index or 0] if acc.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        return _train_seed(model_dir, data, config, seed, tok, acc, use_bf16, labelled, adapter_dir)
-
-
-def _train_seed(
-    model_dir: str | Path,
-    data: LLMData,
-    config: LLMTrainConfig,
-    seed: int,
-    tok: Any,
-    acc: Any,
-    use_bf16: bool,
-    labelled: Any,
-    adapter_dir: str | Path | None,
-) -> TrainedLLM:
-    """The body of :func:`train_llm`, run with torch's generators already seeded."""
-    model = load_model(
-        model_dir, config.objective, torch.bfloat16 if use_bf16 else torch.float32, tok.pad_token_id
-    )
-    if config.gradient_checkpointing:
-        enable_gradient_checkpointing(model, config.checkpoint_fraction)
-    model = add_lora(
-        model,
-        config.objective,
-        config.lora_r,
-        config.lora_alpha,
-        config.lora_dropout,
-        config.lora_target_modules,
-    )
-    scorer = acc.prepare(make_scorer(model, config.objective, config.logprob_chunk))
-    scorer.train()
-    unwrapped = acc.unwrap_model(scorer)
-
-    lengths = np.maximum(
-        np.fromiter(map(len, labelled.preferred), int),
-        np.fromiter(map(len, labelled.dispreferred), int),
-    )
-    gen = np.random.default_rng([seed, 1])
-    batches: list[np.ndarray] = []
-    for _ in range(config.epochs):
-        batches.extend(bucketed_batches(lengths, config.batch_size, gen, config.bucket_batches))
-    batches = shard_batches(batches, acc.process_index, acc.num_processes)
-    k = config.grad_accum
-    total_steps = max(-(-len(batches) // k), 1)
-    params = [p for p in scorer.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: max(0.0, 1.0 - step / total_steps))
-    margin = config.resolved_margin_scale(data.n_types)
-    use_ref = config.objective == "dpo" and config.reference == "base"
-    losses: list[Any] = []  # loss tensors: read back once at the end, not one sync per step
-    real = padded = steps = 0
-    start = time.perf_counter()
-    for i, idx in enumerate(batches):
-        ids, mask = collate_pairs(
-            [labelled.preferred[j] for j in idx],
-            [labelled.dispreferred[j] for j in idx],
-            tok.pad_token_id,
-            acc.device,
-            config.pad_to_multiple_of,
-        )
-        last_of_group = (i + 1) % k == 0 or i + 1 == len(batches)
-        b = len(idx)
-        sync = contextlib.nullcontext() if last_of_group else acc.no_sync(scorer)
-        with sync:
-            ref_w = ref_l = None
-            if use_ref:
-                with acc.autocast():
-                    ref = _reference_scores(unwrapped, ids, mask)
-                ref_w, ref_l = ref[:b], ref[b:]
-            s = scorer(ids, mask)
-            loss = preference_loss(s[:b], s[b:], ref_w, ref_l, config.beta, margin)
-            acc.backward(loss / k)
-        losses.append(loss.detach())
-        real += sum(len(labelled.preferred[j]) + len(labelled.dispreferred[j]) for j in idx)
-        padded += ids.numel()
-        if last_of_group:
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            steps += 1
-    loss_values = torch.stack(losses).float().cpu().numpy() if losses else np.zeros(0)
-    seconds = time.perf_counter() - start
-    accuracy = evaluate_scorer(
-        unwrapped,
-        data.test,
-        tok.pad_token_id,
-        acc.device,
-        config.eval_batch_size,
-        config.reference if config.objective == "dpo" else "uniform",
-        acc.autocast,
-        config.pad_to_multiple_of,
-    )
-    if adapter_dir is not None and acc.is_main_process:
-        save_adapter(unwrapped.model, adapter_dir, config, seed)
-    acc.wait_for_everyone()
-    acc.free_memory()  # drop accelerate's references so the next seed's model can take its place
-    result = SeedResult(
-        seed=int(seed),
-        accuracy=float(accuracy),
-        loss_first=float(loss_values[0]) if loss_values.size else float("nan"),
-        loss_last=float(loss_values[-50:].mean()) if loss_values.size else float("nan"),
-        optimizer_steps=steps,
-        train_seconds=seconds,
-        train_tokens=real,
-        padded_tokens=padded,
-    )
-    return TrainedLLM(unwrapped, result)
-
-
-def save_adapter(
-    peft_model: Any, adapter_dir: str | Path, config: LLMTrainConfig, seed: int
-) -> Path:
-    """Save the LoRA adapter (and a reward model's head) plus the settings needed to evaluate it."""
-    path = Path(adapter_dir)
-    peft_model.save_pretrained(path)
-    meta = {
-        "objective": config.objective,
-        "reference": config.reference,
-        "dataset": config.dataset,
-        "seed": int(seed),
-        "config": config.to_dict(),
-    }
-    (path / ADAPTER_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return path

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socialpref.llm.batching import bucketed_batches, pad_batch, shard_batches
+from socialpref.errors import ParameterError
+from socialpref.llm.batching import bucketed_batches, pad_batch
 
 
 def _padded(lengths: np.ndarray, batches: list[np.ndarray]) -> int:
@@ -46,12 +47,8 @@ def test_eval_order_is_sorted_and_pad_batch() -> None:
     assert mask.sum() == 4
 
 
-def test_shards_have_equal_step_counts() -> None:
-    batches = [np.array([i]) for i in range(7)]
-    shards = [shard_batches(batches, r, 3) for r in range(3)]
-    assert [len(s) for s in shards] == [2, 2, 2]
-    assert shard_batches(batches, 0, 1) == batches
-    with pytest.raises(ValueError):
-        shard_batches(batches, 3, 3)
-    with pytest.raises(ValueError, match="'batch_size'"):
+def test_invalid_batch_sizes() -> None:
+    with pytest.raises(ParameterError, match="'batch_size'"):
         bucketed_batches([1], 0)
+    with pytest.raises(ParameterError, match="'bucket_batches'"):
+        bucketed_batches([1], 1, bucket_batches=1.5)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from socialpref.errors import ParameterError
 from socialpref.llm.hh import find_split_files, read_hh, read_jsonl_pairs, tokenize_pairs
 
 
@@ -81,3 +82,14 @@ def test_length_filter_keeps_pairs_with_both_sides_short(tmp_path: Path) -> None
     assert len(tok.head(1)) == 1 and tok.head(None) is tok
     with pytest.raises(ValueError, match="'max_length'"):
         tokenize_pairs(_CharTokenizer(), pairs, max_length=1)
+
+
+def test_truncate_policy_keeps_every_pair_and_cuts_to_max_length(tmp_path: Path) -> None:
+    rows = [{"chosen": "a" * 5, "rejected": "b" * 9}, {"chosen": "a" * 3, "rejected": "b" * 10}]
+    pairs = read_jsonl_pairs(_write(tmp_path / "x.jsonl", rows, gz=False))
+    tok = tokenize_pairs(_CharTokenizer(), pairs, max_length=10, length_policy="truncate")
+    assert tok.index.tolist() == [0, 1] and tok.n_truncated == 1
+    assert [len(x) for x in tok.second] == [10, 10]  # 11 tokens cut to the first 10
+    assert tok.second[1].tolist() == _CharTokenizer()(["b" * 10])["input_ids"][0][:10]
+    with pytest.raises(ParameterError, match="'length_policy'"):
+        tokenize_pairs(_CharTokenizer(), pairs, length_policy="clip")

@@ -9,11 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import expit
 
+from socialpref.errors import ParameterError
 from socialpref.llm.relabel import (
+    average_reward_labels,
     average_ties,
     label_probabilities,
     orient_pairs,
     relabel,
+    sample_labels,
 )
 from socialpref.llm.rewards import reward_matrix
 
@@ -111,3 +114,31 @@ def test_orient_pairs_and_errors() -> None:
     assert relabel([1], [2], "max-info", type_weights=[1 / 3] * 3, rng=0).shape == (1,)
     with pytest.raises(ValueError, match="a_wins"):
         orient_pairs([(1,)], [(2,)], [True, False])
+
+
+@pytest.mark.parametrize("dataset", ["anonymous", "max-info", "average", "test"])
+def test_sample_labels_is_relabel_with_who_and_how_likely(dataset: str) -> None:
+    a, b = np.arange(1, 2001) % 512 + 1, np.arange(2000, 0, -1) % 512 + 1
+    draw = sample_labels(a, b, dataset, rng=11)
+    np.testing.assert_array_equal(draw.a_wins, relabel(a, b, dataset, rng=11))
+    d = reward_matrix(a) - reward_matrix(b)
+    if dataset == "anonymous":
+        rows = np.array([["long", "short", "mid"].index(n) for n in draw.labeller])
+        np.testing.assert_allclose(draw.probability, expit(d[rows, np.arange(a.size)]), atol=1e-12)
+        # each type labels about a third of the pairs (5 binomial standard errors)
+        for k in range(3):
+            assert _close(float(np.mean(rows == k)), 1 / 3, a.size)
+    else:
+        np.testing.assert_allclose(draw.probability, label_probabilities(a, b, dataset), atol=1e-12)
+        assert len(set(draw.labeller)) == 1
+
+
+def test_tie_policies() -> None:
+    a, b = np.array([500, 10, 100, 256]), np.array([10, 500, 100, 200])
+    wins, keep = average_reward_labels(a, b, "drop")
+    assert keep.tolist() == [True, True, False, True]
+    np.testing.assert_array_equal(wins[keep], relabel(a, b, "test")[keep])
+    wins, keep = average_reward_labels(a, b, "authors")
+    assert keep.all() and wins[2]  # a tie: kept, the first side wins (p >= 0.5)
+    with pytest.raises(ParameterError, match="'ties'"):
+        average_reward_labels(a, b, "random")

@@ -1,0 +1,331 @@
+"""`socialpref llm ...`: relabelled HH-RLHF data sets, LoRA DPO / reward models through TRL, evaluation.
+
+torch, transformers, peft and trl are imported inside the command bodies, so
+``socialpref --help`` works without the ``llm`` extra. The training settings are options
+generated from :class:`socialpref.llm.config.LLMTrainConfig` (one source for names, defaults
+and help texts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import shutil
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from socialpref.errors import MissingExtraError, OutputError
+from socialpref.llm.config import LLMTrainConfig
+from socialpref.llm.hh import LENGTH_POLICIES
+from socialpref.llm.relabel import DATASETS, TIES
+from socialpref_cli.common import (
+    atomic_path,
+    console,
+    err_console,
+    fail,
+    parse_seeds,
+    run_library,
+    write_json,
+)
+
+llm_app = typer.Typer(
+    help="LLM experiments on HH-RLHF-style data: relabel, train (TRL), evaluate. Needs the 'llm' extra.",
+    no_args_is_help=True,
+)
+
+SUBSETS_HELP = "Comma-separated subfolders of --data."
+DATA_HELP = (
+    "HH-RLHF-style data: folder with <subset>/{train,test}.jsonl.gz, or a folder/file of jsonl."
+)
+
+
+def _say(*parts: str) -> None:
+    """One result line on stdout, never wrapped or cut (scripts parse it)."""
+    console.print(*parts, soft_wrap=True, highlight=False)
+
+
+def _subsets(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _import(*modules: str) -> list[Any]:
+    """Import ``socialpref.llm`` modules that need the extra; a missing package is one CLI line."""
+    import importlib
+
+    try:
+        loaded = [importlib.import_module(f"socialpref.llm.{m}") for m in modules]
+        from socialpref.llm.models import quiet_transformers
+    except MissingExtraError as exc:
+        raise fail(str(exc)) from None
+    quiet_transformers()
+    return loaded
+
+
+def config_options(
+    cls: type, exclude: tuple[str, ...] = ()
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command one option per field of the dataclass ``cls`` and pass it ``config=cls(...)``.
+
+    Option names, defaults and help texts come from the fields (``help`` metadata; ``choices``
+    are listed in the help); an invalid value is a one-line error from the dataclass's checks.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = [f for f in dataclasses.fields(cls) if f.name not in exclude]
+
+    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
+        own = [p for p in inspect.signature(fn).parameters.values() if p.name != "config"]
+        added = []
+        for f in fields:
+            help_text = f.metadata["help"]
+            if "choices" in f.metadata:
+                help_text += f" One of: {', '.join(f.metadata['choices'])}."
+            added.append(
+                inspect.Parameter(
+                    f.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=typer.Option(f.default, help=help_text, rich_help_panel="Training"),
+                    annotation=hints[f.name],
+                )
+            )
+
+        @functools.wraps(fn)
+        def wrapper(**kwargs: Any) -> None:
+            values = {f.name: kwargs.pop(f.name) for f in fields}
+            config = run_library(cls, **values)
+            fn(config=config, **kwargs)
+
+        wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added
+        )
+        return wrapper
+
+    return decorate
+
+
+@llm_app.command("relabel")
+def relabel(
+    data: Path = typer.Option(..., help=DATA_HELP),
+    tokenizer: Path = typer.Option(
+        ..., help="Local model folder whose tokenizer counts the tokens (the rewards read lengths)."
+    ),
+    dataset: str = typer.Option(..., help=f"Labelling scheme, one of: {', '.join(DATASETS)}."),
+    out: Path = typer.Option(
+        ..., help="New folder for the data set (datasets on disk + pairs.jsonl)."
+    ),
+    seed: int = typer.Option(0, help="Seed of the labels (same seed, same data)."),
+    split: str | None = typer.Option(
+        None, help="train or test; default test for --dataset test, else train."
+    ),
+    max_length: int = typer.Option(512, help="Token limit of a whole dialogue."),
+    length_policy: str = typer.Option(
+        "drop", help=f"Pairs over --max-length: {' or '.join(LENGTH_POLICIES)}."
+    ),
+    ties: str = typer.Option(
+        "drop", help=f"Average-reward ties, --dataset test only: {' or '.join(TIES)}."
+    ),
+    subsets: str = typer.Option("helpful-base,harmless-base", help=SUBSETS_HELP),
+    force: bool = typer.Option(False, help="Replace an existing folder socialpref did not write."),
+) -> None:
+    """Write relabelled pairs in TRL's preference format: a `datasets` folder and pairs.jsonl."""
+    preference_data, models = _import("preference_data", "models")
+    from socialpref.report.folder import write_folder_atomically
+
+    tok = run_library(models.load_tokenizer, tokenizer)
+    pairs = run_library(
+        preference_data.build_preference_dataset, data, tok, dataset, seed, split, max_length,
+        length_policy, ties, _subsets(subsets),
+    )  # fmt: skip
+    run_library(
+        write_folder_atomically, out, lambda tmp: preference_data.write_preference_dataset(pairs, tmp),
+        force=force, marker_info={"kind": "llm-relabel"},
+    )  # fmt: skip
+    i = pairs.info
+    ties_note = (
+        f", average-reward ties: {i['ties_found']} ({'dropped' if i['ties_dropped'] else 'kept'})"
+        if dataset == "test"
+        else ""
+    )
+    _say(
+        f"{dataset} / {i['split']}: {i['pairs']} pairs of {i['pairs_read']} read "
+        f"({i['pairs_dropped_length']} dropped, {i['pairs_truncated']} truncated at {max_length} tokens"
+        f"{ties_note}); wrote {out}"
+    )
+
+
+def _prepare_output_dir(output_dir: Path, resume: bool, force: bool) -> None:
+    """Check and create the training folder (main process); marker first, so resume can trust it."""
+    from socialpref.report.folder import MARKER, check_target, is_report_folder
+
+    if resume:
+        if not is_report_folder(output_dir):
+            raise OutputError(
+                f"Nothing to resume in {output_dir}: it is not a folder written by `socialpref llm train`."
+            )
+        return
+    path = check_target(output_dir, force)
+    if path.exists():
+        if any(path.glob("seed-*")) and not force:
+            raise OutputError(
+                f"The output folder {str(path)!r} holds a previous run; pass --resume to continue "
+                "it or --force to start over."
+            )
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text(
+        '{"kind": "llm-train", "written_by": "socialpref"}\n', encoding="utf-8"
+    )
+
+
+class _Progress:
+    """A rich progress bar on stderr over the optimizer steps of each seed (hidden off a terminal)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
+
+    def callback(self, seed: int) -> Any:
+        import transformers
+
+        bar = self.bar
+
+        class Steps(transformers.TrainerCallback):  # type: ignore[misc]
+            def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+                self.task = bar.add_task(f"seed {seed}", total=state.max_steps)
+                bar.update(self.task, completed=state.global_step)
+
+            def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+                bar.update(self.task, completed=state.global_step)
+
+        return Steps()
+
+
+@config_options(LLMTrainConfig)
+def train(
+    config: LLMTrainConfig,
+    model: Path = typer.Option(
+        ..., help="Local Hugging Face model folder (weights, config, tokenizer)."
+    ),
+    data: Path = typer.Option(..., help=DATA_HELP),
+    seeds: str = typer.Option("0-4", help="Seeds, e.g. 0-4 or 0,2,5."),
+    subsets: str = typer.Option("helpful-base,harmless-base", help=SUBSETS_HELP),
+    output_dir: Path = typer.Option(
+        Path("runs/llm"),
+        help="Run folder: seed-<k>/ (adapter, checkpoint-<step>/, metrics.csv, runs/), results.json, accuracy.png.",
+    ),
+    resume: bool = typer.Option(
+        False, help="Continue every seed from its newest checkpoint in --output-dir."
+    ),
+    force: bool = typer.Option(False, help="Replace an existing --output-dir."),
+) -> None:
+    """Train LoRA DPO policies or reward models with TRL on relabelled pairs, one run per seed."""
+    seed_list = parse_seeds(seeds)
+    experiment, figure = _import("experiment", "figure")
+    import accelerate
+
+    from socialpref.llm.models import check_model_dir
+    from socialpref.llm.trainer import resolve_precision
+
+    run_library(check_model_dir, model)
+    run_library(resolve_precision, config)
+    state = accelerate.PartialState()  # one per process under torchrun / accelerate launch
+    if state.is_main_process:
+        run_library(_prepare_output_dir, output_dir, resume, force)
+    state.wait_for_everyone()
+    progress = _Progress()
+
+    def report(seed: Any) -> None:
+        if state.is_main_process:
+            _say(
+                f"seed {seed.seed}: accuracy {100 * seed.accuracy:.2f}% ({seed.optimizer_steps} steps, "
+                f"{seed.train_seconds:.1f} s){' resumed from ' + seed.resumed_from if seed.resumed_from else ''}"
+            )
+
+    try:
+        with progress.bar:
+            result = run_library(
+                experiment.run_llm_experiment, model, data, config, output_dir, seed_list,
+                subsets=_subsets(subsets), resume=resume, progress=report,
+                callbacks_for=progress.callback,
+            )  # fmt: skip
+    except typer.Exit:
+        if not resume and state.is_main_process and not any(output_dir.glob("seed-*/checkpoint-*")):
+            shutil.rmtree(output_dir, ignore_errors=True)  # failed before any checkpoint
+        raise
+    except KeyboardInterrupt:
+        raise fail(
+            f"Interrupted; the checkpoints in {output_dir} are kept: continue with the same "
+            "command and --resume.",
+            code=130,
+        ) from None
+    if not state.is_main_process:
+        return
+    payload = result.to_dict()
+    write_json(output_dir / "results.json", payload)
+    with atomic_path(output_dir / "accuracy.png") as tmp:
+        figure.plot_accuracies([payload]).savefig(
+            tmp, format="png", dpi=120, metadata={"Software": None}
+        )
+    s, c = payload["summary"], result.counts
+    _say(
+        f"{config.objective} / {config.dataset}: mean accuracy {100 * s['mean']:.2f}% (quartiles "
+        f"{100 * s['q25']:.2f}-{100 * s['q75']:.2f}) on {c['test_pairs']} test pairs "
+        f"({c['test_ties']} ties, {config.ties}) after {c['train_pairs']} training pairs "
+        f"of {c['train_read']} ({c['train_truncated']} truncated); wrote {output_dir / 'results.json'}"
+    )
+
+
+def evaluate(
+    model: Path = typer.Option(
+        ..., help="Local Hugging Face model folder the adapter was trained on."
+    ),
+    adapter: Path = typer.Option(
+        ..., help="Adapter folder: <output-dir>/seed-<k> or a checkpoint."
+    ),
+    data: Path = typer.Option(..., help=f"{DATA_HELP} Its test split is used."),
+    subsets: str = typer.Option("helpful-base,harmless-base", help=SUBSETS_HELP),
+    max_length: int = typer.Option(512, help="Token limit of a whole dialogue."),
+    length_policy: str = typer.Option(
+        "drop", help=f"Pairs over --max-length: {' or '.join(LENGTH_POLICIES)}."
+    ),
+    ties: str = typer.Option("drop", help=f"Average-reward ties: {' or '.join(TIES)}."),
+    max_test_pairs: int | None = typer.Option(None, help="Use only the first N test pairs."),
+    batch_size: int = typer.Option(8, help="Pairs per evaluation batch."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    out: Path | None = typer.Option(None, help="Also write the result as JSON to this file."),
+) -> None:
+    """Accuracy of a saved adapter: share of test pairs ordered as the average reward orders them."""
+    (experiment,) = _import("experiment")
+    result = run_library(
+        experiment.evaluate_adapter, model, adapter, data, max_length=max_length, subsets=_subsets(subsets),
+        max_test_pairs=max_test_pairs, batch_size=batch_size, device=device, ties=ties,
+        length_policy=length_policy,
+    )  # fmt: skip
+    if out is not None:
+        write_json(out, result.to_dict())
+    _say(
+        f"{result.objective} adapter {adapter}: accuracy {100 * result.accuracy:.2f}% on "
+        f"{result.test_pairs} test pairs ({result.test_ties} average-reward ties, {ties})"
+    )
+
+
+llm_app.command("train")(train)
+llm_app.command("eval")(evaluate)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``llm`` group to the root app."""
+    app.add_typer(llm_app, name="llm")
