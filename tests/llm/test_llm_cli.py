@@ -11,13 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 pytest.importorskip("torch")
 
 from socialpref.llm.config import LLMTrainConfig
-from socialpref_cli.main import app
+from socialpref_cli.main import app, load_command
 
 runner = CliRunner()
 SMALL = [
@@ -119,8 +118,8 @@ def test_clean_errors(tiny_llama: Path, corpus_dir: Path, tmp_path: Path) -> Non
 
 
 def _command(*path: str):  # type: ignore[no-untyped-def]
-    cmd = typer.main.get_command(app)
-    for name in path:
+    cmd = load_command(path[0])  # the root lists commands lazily: load the group first
+    for name in path[1:]:
         cmd = cmd.commands[name]  # type: ignore[attr-defined]
     return cmd
 
