@@ -175,7 +175,7 @@ def test_missing_torch_is_a_one_line_error(tmp_path):
     result = _run_python(code, tmp_path)
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "'train' extra" in lines[0], result.stderr
+    assert len(lines) == 1 and "socialpref[train]" in lines[0], result.stderr
     assert not out.exists()
 
 
