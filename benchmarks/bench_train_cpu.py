@@ -320,8 +320,8 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round")
     args = parser.parse_args()
     if args.smoke:
-        args.rounds, args.pairs, args.steps = 1, 5_000, 30
-        args.authors_pairs, args.authors_steps = 100, 5
+        args.rounds, args.pairs, args.steps = 1, 2_000, 10
+        args.authors_pairs, args.authors_steps = 50, 3
     sizes = Sizes(args.pairs, args.steps, 1024, args.authors_pairs, args.authors_steps)
     torch.set_num_threads(args.threads)
     env = SyntheticEnvironment()
@@ -333,11 +333,10 @@ def main() -> None:
         f"torch {torch.__version__}, {args.threads} thread(s); {sizes.pairs} pairs, {sizes.steps} steps, "
         f"batch {sizes.batch}; grid = {len(grid.runs())} configurations {counts}; {args.rounds} round(s)"
     )
-    # Warm-up: first calls allocate and load kernels.
-    small = TrainConfig(n_pairs=2_000, steps=5, seeds=(0,))
-    train_batched(env, small, "cpu")
-    for m in ("dpo", "corrected", "consistent"):
-        plain_run(env, m, 2_000, 5, 64)
+    if not args.smoke:  # warm-up: first calls allocate and load kernels
+        train_batched(env, TrainConfig(n_pairs=2_000, steps=5, seeds=(0,)), "cpu")
+        for m in ("dpo", "corrected", "consistent"):
+            plain_run(env, m, 2_000, 5, 64)
 
     rows: dict[str, list[float]] = {}
     ratios: dict[str, list[float]] = {}

@@ -7,16 +7,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from socialpref._typing import FloatArray
+from socialpref._typing import FloatArray, IntArray
 from socialpref.train.config import TrainConfig
 from socialpref.train.environment import SyntheticEnvironment, profile_1d
 from socialpref.train.methods import get_method
 from socialpref.train.metrics import PolicyMetrics, normalise_rows, policy_metrics
 from socialpref.train.runner import ProgressFn, train_batched
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _floats(a: Any) -> list[float]:
@@ -86,7 +89,7 @@ class SyntheticResults:
 
     env: SyntheticEnvironment
     config: TrainConfig
-    delta: Any
+    delta: IntArray
     reward_profiles: FloatArray
     average_profile: FloatArray
     optimal_profile: FloatArray
@@ -152,7 +155,7 @@ class SyntheticResults:
 def run_synthetic(
     env: SyntheticEnvironment | None = None,
     config: TrainConfig | None = None,
-    device: Any = "auto",
+    device: str | torch.device = "auto",
     progress: ProgressFn | None = None,
 ) -> SyntheticResults:
     """Run Section 7.2's experiment: train every run of ``config`` and score it against the

@@ -1,4 +1,4 @@
-"""Exact infinite-data limits of first-order corrected DPO, found globally.
+"""Exact infinite-data limits of first-order corrected DPO, found globally (numpy and scipy).
 
 :func:`corrected_population_optimum` minimises the population loss of first-order corrected DPO
 (Eq. 14-16) for one prompt, with the exact ``Var_u[sigma]`` that a perfect joint-likelihood model
@@ -16,7 +16,8 @@ lowest objective found; the tests compare it with an independent multi-start sea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,17 +26,24 @@ from scipy.optimize import minimize
 from socialpref._typing import ArrayLike, FloatArray, RngLike
 from socialpref._validation import check_scalar
 from socialpref.errors import SolverError
-from socialpref.train.device import require_torch
 from socialpref.train.environment import SyntheticEnvironment
-from socialpref.train.losses import corrected_dpo_loss
-
-require_torch()
-
-import torch  # noqa: E402
 
 _START_SCALES = (0.5, 1.0, 2.0, 4.0)  # standard deviations of the random starts' log-ratios
 _HOP_SCALES = (0.05, 0.1, 0.3, 1.0)  # standard deviations of the basin-hopping perturbations
 _GRAD_TOL = 1e-4  # largest |gradient| accepted at the returned point (kinks of the clamp allowed)
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """One BLAS thread while the many tiny L-BFGS-B solves run: with several, the threads'
+    synchronisation costs more than the work (measured 6x slower on 2 cores under load)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with the 'train' extra
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @dataclass(frozen=True)
@@ -65,17 +73,18 @@ class CorrectedLimit:
 
 def _population(
     env: SyntheticEnvironment, prompt: int, sampling: ArrayLike | None
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """``Pr(b > a)`` mixed over types, the exact ``Var_u[sigma]`` and the ``D(a) D(b)`` weights
-    (None: uniform) of one prompt, as float64 tensors ``(n, n)``."""
-    p = torch.as_tensor(env.win_probabilities()[:, prompt], dtype=torch.float64)
-    w = torch.as_tensor(env.weights, dtype=torch.float64)[:, None, None]
-    p_mix = (w * p).sum(0)
-    var = ((w * p * p).sum(0) - p_mix**2).clamp_min(0.0)
-    weights = None
-    if sampling is not None:
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``Pr(b > a)`` mixed over types, the exact ``Var_u[sigma]`` and the ``D(a) D(b)`` weights of
+    one prompt, each ``(n, n)`` (row ``a``, column ``b``)."""
+    p = env.win_probabilities()[:, prompt]
+    w = env.weights[:, None, None]
+    p_mix = (w * p).sum(axis=0)
+    var = np.clip((w * p * p).sum(axis=0) - p_mix**2, 0.0, None)
+    if sampling is None:
+        weights = np.full((env.n, env.n), 1.0 / env.n**2)
+    else:
         d = np.asarray(sampling, dtype=np.float64)[prompt]
-        weights = torch.as_tensor(np.outer(d, d), dtype=torch.float64)
+        weights = np.outer(d, d)
     return p_mix, var, weights
 
 
@@ -85,20 +94,36 @@ def _objective(
     sampling: ArrayLike | None,
     clamp: float,
     eps: float,
-) -> Callable[[torch.Tensor, float], torch.Tensor]:
-    """The population loss ``rho -> sum_{a,b} D(a) D(b) Pr(b > a) l(rho_b - rho_a)`` with ``l``
-    the per-pair corrected loss (:func:`~socialpref.train.losses.corrected_dpo_loss`)."""
-    p_mix, var, weights = _population(env, prompt, sampling)
-    n = env.n
+) -> Callable[[FloatArray, float], tuple[float, FloatArray]]:
+    """The population loss and its gradient, ``rho -> (L, dL/drho)``.
 
-    def objective(rho: torch.Tensor, alpha: float) -> torch.Tensor:
-        # Row a, column b: the pair (a, b) with b the winner; h = beta * (rho_b - rho_a).
-        chosen = rho[None, :].expand(n, n)
-        rejected = rho[:, None].expand(n, n)
-        per_pair = p_mix * corrected_dpo_loss(
-            chosen, rejected, var, alpha, env.beta, clamp=clamp, eps=eps
-        )
-        return per_pair.mean() if weights is None else (weights * per_pair).sum()
+    ``L = sum_{a,b} D(a) D(b) Pr(b > a) l(h_ab)`` with ``h_ab = beta (rho_b - rho_a)`` and ``l``
+    the per-pair loss of :func:`~socialpref.train.losses.corrected_dpo_loss`:
+    ``l = -log max(s + c, eps)``, ``s = sigma(h)``, ``c = alpha/2 V (1 - 2 s) / (s (1 - s))``
+    clamped to ``[-clamp, clamp]`` (numpy, float64; the tests check it against that function and
+    its autograd gradient). ``dl/dh = -(s (1 - s) + c') / (s + c)`` where ``s + c >= eps``, with
+    ``c' = alpha/2 V (-(1 - s)/s - s/(1 - s))`` inside the clamp and 0 outside.
+    """
+    p_mix, var, weights = _population(env, prompt, sampling)
+    mass = weights * p_mix
+    beta = env.beta
+    tiny = np.finfo(np.float64).tiny
+
+    def objective(rho: FloatArray, alpha: float) -> tuple[float, FloatArray]:
+        h = beta * (rho[None, :] - rho[:, None])
+        s = 0.5 * (1.0 + np.tanh(0.5 * h))  # sigma(h), stable for any h
+        s_other = 0.5 * (1.0 - np.tanh(0.5 * h))  # sigma(-h)
+        dsig = s * s_other
+        half_av = 0.5 * alpha * var
+        raw = half_av * (s_other - s) / np.maximum(dsig, tiny)
+        inside = np.abs(raw) <= clamp
+        z = s + np.clip(raw, -clamp, clamp)
+        value = float(-(mass * np.log(np.maximum(z, eps))).sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dc = np.where(inside, -half_av * (s_other / s + s / s_other), 0.0)
+            dl = np.where(z >= eps, -(dsig + dc) / z, 0.0)
+        g = mass * beta * np.nan_to_num(dl)
+        return value, g.sum(axis=0) - g.sum(axis=1)
 
     return objective
 
@@ -119,9 +144,8 @@ def corrected_population_loss(
     rho_a))``, ``c`` the clamped correction of Eq. (14)-(16) and the exact ``Var_u[sigma]``;
     ``D`` the row ``prompt`` of ``sampling`` (uniform when None).
     """
-    rho = torch.as_tensor(np.asarray(log_ratio, dtype=np.float64))
-    with torch.no_grad():
-        return float(_objective(env, prompt, sampling, clamp, eps)(rho, float(alpha)))
+    rho = np.asarray(log_ratio, dtype=np.float64)
+    return _objective(env, prompt, sampling, clamp, eps)(rho, float(alpha))[0]
 
 
 def corrected_population_optimum(
@@ -185,14 +209,8 @@ def corrected_population_optimum(
         nonlocal solves
         solves += 1
 
-        def value_and_grad(x: FloatArray) -> tuple[float, FloatArray]:
-            rho = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-            value = objective(rho, a)
-            (grad,) = torch.autograd.grad(value, rho)
-            return float(value.detach()), grad.numpy().astype(np.float64)
-
         res = minimize(
-            value_and_grad,
+            lambda x: objective(x, a),
             start,
             jac=True,
             method="L-BFGS-B",
@@ -205,28 +223,27 @@ def corrected_population_optimum(
         if np.isfinite(value):
             found.append((value, x))
 
-    keep(*solve(np.zeros(n), alpha))
-    if alpha > 0:
-        for k in range(1, n_starts):
-            keep(*solve(gen.normal(size=n) * _START_SCALES[k % len(_START_SCALES)], alpha))
-        for steps in continuation:
-            x = np.zeros(n)
-            for j in range(1, steps + 1):
-                value, x = solve(x, alpha * j / steps)
-            keep(value, x)
-        if found:
-            best_value, best = min(found, key=lambda item: item[0])
-            for k in range(n_hops):
-                scale = _HOP_SCALES[k % len(_HOP_SCALES)]
-                keep(*solve(best + gen.normal(size=n) * scale, alpha))
+    with _one_blas_thread():
+        keep(*solve(np.zeros(n), alpha))
+        if alpha > 0:
+            for k in range(1, n_starts):
+                keep(*solve(gen.normal(size=n) * _START_SCALES[k % len(_START_SCALES)], alpha))
+            for steps in continuation:
+                x = np.zeros(n)
+                for j in range(1, steps + 1):
+                    value, x = solve(x, alpha * j / steps)
+                keep(value, x)
+            if found:
+                best_value, best = min(found, key=lambda item: item[0])
+                for k in range(n_hops):
+                    scale = _HOP_SCALES[k % len(_HOP_SCALES)]
+                    keep(*solve(best + gen.normal(size=n) * scale, alpha))
     if not found:
         raise SolverError(
             f"corrected_population_optimum found no finite minimum (alpha={alpha}, prompt={prompt})."
         )
     best_value, best = min(found, key=lambda item: item[0])
-    rho = torch.tensor(best, dtype=torch.float64, requires_grad=True)
-    (grad,) = torch.autograd.grad(objective(rho, alpha), rho)
-    worst = float(grad.abs().max())
+    worst = float(np.abs(objective(best, alpha)[1]).max())
     if not worst <= _GRAD_TOL:
         raise SolverError(
             f"corrected_population_optimum did not converge (alpha={alpha}, prompt={prompt}): "

@@ -263,13 +263,13 @@ def _corrected(inputs: LossInputs) -> Tensor:
 
 
 def _consistent(inputs: LossInputs) -> Tensor:
-    assert inputs.rho1 is not None and inputs.rho2 is not None
-    return consistent_loss(inputs.rho1, inputs.rho2, inputs.labels, inputs.beta)
+    rho1, rho2, labels = _pairs(inputs)
+    return consistent_loss(rho1, rho2, labels, inputs.beta)
 
 
 def _b3(inputs: LossInputs) -> Tensor:
-    assert inputs.rho1 is not None and inputs.rho2 is not None
-    return b3_loss(inputs.rho1, inputs.rho2, inputs.labels, inputs.beta)
+    rho1, rho2, labels = _pairs(inputs)
+    return b3_loss(rho1, rho2, labels, inputs.beta)
 
 
 def _pairs(inputs: LossInputs) -> tuple[Tensor, Tensor, Tensor]:
@@ -318,7 +318,8 @@ def _corrected_grad(inputs: LossInputs) -> tuple[Tensor, Tensor]:
 
 def _unanimous_sign(labels: Tensor) -> Tensor:
     """+1 where every type chose y2, -1 where every type chose y1, 0 on disagreement."""
-    return (labels > 0.5).all(dim=-1).float() - (labels < 0.5).all(dim=-1).float()
+    ones, zeros = (labels > 0.5).all(dim=-1), (labels < 0.5).all(dim=-1)
+    return ones.to(labels.dtype) - zeros.to(labels.dtype)
 
 
 def _consistent_grad(inputs: LossInputs) -> tuple[Tensor, Tensor]:

@@ -356,7 +356,7 @@ def _train(
             autograd_losses.append(loss.sum())
             per_run.append(loss.detach())
         if leaf is not None:
-            grad += torch.autograd.grad(sum(autograd_losses), leaf)[0]
+            grad += torch.autograd.grad(torch.stack(autograd_losses).sum(), leaf)[0]
         opt.step(policy.backward_table(grad.view(-1, n, n), log_pi, cache))
         if joint is not None and joint_opt is not None:
             # The joint-likelihood model trains alongside on paired data (Lemma 5.3), one
