@@ -55,8 +55,9 @@ def _auto(hint: Any) -> CliField:
         if inner in (int, float, str, bool):
             return CliField(hint)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in (int, float, str):
+        item: Any = args[0]
         return CliField(
-            list[args[0]],  # type: ignore[name-defined]
+            list[item],  # type: ignore[valid-type]
             parse=tuple,
             show=list,
             help_suffix="Repeat the option for several.",
