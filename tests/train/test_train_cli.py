@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from socialpref_cli.main import app
@@ -161,6 +163,16 @@ def test_every_config_field_is_an_option_with_its_default_and_help():
     # Written differently (seeds as '0-4', the reference as 'uniform'): the same config.
     assert params["seeds"].default == "0-4" and params["reference"].default == "uniform"
     assert TrainConfig(**values) == TrainConfig()
+
+
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=12, unique=True).map(sorted))
+def test_seeds_are_written_back_as_they_are_read(seeds):
+    from socialpref_cli.common import parse_seeds
+    from socialpref_cli.train_synthetic import format_seeds
+
+    text = format_seeds(tuple(seeds))
+    assert parse_seeds(text) == seeds
+    assert format_seeds((0, 1, 2, 3, 4)) == "0-4" and format_seeds((0, 3, 4, 7)) == "0,3-4,7"
 
 
 def test_every_config_field_reaches_the_config(tmp_path):
