@@ -1,104 +1,395 @@
-"""CPU benchmark: one paper-default DPO run end to end (Section 7.2) against the authors' code.
+"""CPU benchmark of synthetic training (Section 7.2): socialpref against two baselines, one process.
 
-Baseline (hard-coded, not re-run here): the authors' reference implementation measured on a
-2-core CPU took about 160 s to sample 500,000 preference pairs (320 us per pair, per-element
-Python loops) and 58 s for 10,000 training steps (5.8 ms per step): 218 s end to end
-(``shared/notes/reference-facts.md`` section 2).
+Every contender runs in this process, interleaved over ``--rounds`` rounds; the script prints each
+time, and the median ratio with its range over the rounds. Nothing is a constant from elsewhere.
 
-Measured here, in one process: (1) a straightforward per-sample Python-loop sampler on a small
-slice, to show the sampling ratio on this machine honestly; (2) socialpref's vectorised sampler
-and batched trainer on the full paper settings (500k pairs, 10k steps, batch 1024, MLP 2 x 15
-tanh, Adam lr 1e-3), end to end.
+Contenders (paper settings unless ``--steps``/``--pairs`` say otherwise: 500,000 pairs, 10,000 Adam
+steps, batch 1024, lr 1e-3, one-hot prompt -> 2 x 15 tanh MLP -> 40 logits, uniform reference):
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_train_cpu.py [--threads 1] [--smoke]
+- ``socialpref``: ``train_batched`` for one DPO run, and for the grid of Fig. 4 (``TrainConfig()``:
+  5 seeds x DPO, corrected DPO at alpha = 1, 2, 4, the consistent loss of Prop. 6.1, NBC win
+  rates) as one batched model.
+- ``authors (port)``: the authors' code for Section 7.2 ported in its own style (a Python loop
+  over pairs that samples each pair with per-element tensor calls through environment, reference
+  policy and preference-model objects; a training step that calls the policy and the reference
+  policy as ``torch.distributions.Categorical`` objects and steps ``torch.optim.Adam``; their
+  per-step TensorBoard logger left out). It is timed at reduced size (``--authors-pairs`` pairs,
+  ``--authors-steps`` steps) and the full-size time is **extrapolated** linearly (per pair and per
+  step), and labelled so.
+- ``plain PyTorch``: the trainer a competent user writes: ``nn.Sequential`` MLP on one-hot
+  prompts, ``log_softmax`` + ``gather``, the DPO loss, ``torch.optim.Adam``, vectorised
+  sampling; for the grid the same style for corrected DPO (a mixture joint-likelihood model
+  trained alongside, as the paper) and the consistent loss, one run per configuration. Each
+  method's plain run is timed once per round and summed over the grid's configurations (runs of
+  one method cost the same whatever the seed or alpha).
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_train_cpu.py [--rounds 3] [--threads 1] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import random
+import statistics
 import time
+from dataclasses import dataclass
 
-AUTHORS_SAMPLING_S = 160.0  # authors' code, 2-core CPU, 500k pairs (reference-facts.md)
-AUTHORS_TRAINING_S = 58.0  # authors' code, 2-core CPU, 10k DPO steps (reference-facts.md)
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from socialpref.train import SyntheticEnvironment, TrainConfig, train_batched
+
+# ----------------------------------------------------------------------------------------------
+# Baseline 1: the authors' code, ported in its style (objects, per-pair Python loop).
+# ----------------------------------------------------------------------------------------------
 
 
-def loop_sampler(env, n_pairs: int, seed: int = 0) -> list[tuple[int, int, int, int]]:
-    """A straightforward per-sample sampler: Python loops, one pair at a time (the baseline style)."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n_pairs):
-        x, y1, y2 = rng.randrange(env.n), rng.randrange(env.n), rng.randrange(env.n)
-        k = rng.choices(range(env.n_types), weights=list(env.weights))[0]
-        rewards = []
-        for y in (y1, y2):
-            target = (x + env.shifts[k]) % env.n
-            d = abs(y - target) % env.n
-            d = min(d, env.n - d)
-            rewards.append(env.scales[k] * max(0.0, 1.0 - env.rates[k] * d))
-        p = 1.0 / (1.0 + math.exp(-(rewards[1] - rewards[0])))
-        out.append((x, y1, y2, int(rng.random() < p)))
-    return out
+class AuthorsShiftedEnv:
+    """One user type: reward ``scale * max(0, 1 - rate * dist(action, state + shift))``."""
+
+    def __init__(self, n: int, shift: int, rate: float, scale: float) -> None:
+        self.n, self.shift, self.rate, self.scale = n, shift, rate, scale
+        self.prior = torch.distributions.Categorical(probs=torch.ones((n,)))
+        self.state = self.prior.sample()
+
+    def reset(self) -> None:
+        self.state = self.prior.sample()
+
+    def reward(self, action: torch.Tensor) -> torch.Tensor:
+        ss = (self.state + self.shift) % self.n
+        dist = torch.minimum((action - ss) % self.n, (ss - action) % self.n)
+        return self.scale * torch.clamp(1 - self.rate * dist, min=0.0)
+
+    def step(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        rews = torch.zeros_like(actions, dtype=torch.float)
+        states = torch.zeros_like(actions, dtype=torch.long)
+        shifts = torch.zeros_like(actions, dtype=torch.float)
+        for i, action in enumerate(actions):
+            rews[i] = self.reward(action)
+            states[i] = self.state
+            shifts[i] = self.shift
+        self.reset()  # the state is fixed between the two actions, then redrawn
+        return states, rews, shifts
+
+
+class AuthorsMultiEnv:
+    """Three types; each pair is labelled by one type drawn from a uniform prior."""
+
+    def __init__(self, env: SyntheticEnvironment) -> None:
+        self.envs = [
+            AuthorsShiftedEnv(env.n, s, r, c)
+            for s, r, c in zip(env.shifts, env.rates, env.scales, strict=True)
+        ]
+        self.type_prior = torch.distributions.Categorical(probs=torch.ones((len(self.envs),)))
+        self.state = self.envs[0].state
+
+    def step(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        env = self.envs[self.type_prior.sample().item()]
+        env.state = self.state
+        out = env.step(actions)
+        self.state = env.state
+        return out
+
+
+class AuthorsUniformPolicy(nn.Module):
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def forward(self, states: torch.Tensor) -> torch.distributions.Categorical:
+        return torch.distributions.Categorical(probs=torch.ones((len(states), self.n)))
+
+    def get_actions(self, states: torch.Tensor) -> torch.Tensor:
+        return self(states).sample()
+
+
+class AuthorsMLPPolicy(nn.Module):
+    def __init__(self, n: int, layers: int = 2, size: int = 15) -> None:
+        super().__init__()
+        self.n = n
+        mods: list[nn.Module] = []
+        width = n
+        for _ in range(layers):
+            mods += [nn.Linear(width, size), nn.Tanh()]
+            width = size
+        mods += [nn.Linear(width, n), nn.Identity()]
+        self.logits = nn.Sequential(*mods)
+
+    def forward(self, states: torch.Tensor) -> torch.distributions.Categorical:
+        one_hot = F.one_hot(states, num_classes=self.n).to(torch.float)
+        return torch.distributions.Categorical(logits=self.logits(one_hot))
+
+
+def authors_sample(env: AuthorsMultiEnv, ref: AuthorsUniformPolicy, n_pairs: int) -> tuple:
+    """The authors' per-pair sampling loop (one pair, one annotator per iteration)."""
+    states_n = torch.zeros((n_pairs,), dtype=torch.long)
+    actions_1_n = torch.zeros((n_pairs,), dtype=torch.long)
+    actions_2_n = torch.zeros((n_pairs,), dtype=torch.long)
+    prefs_n = torch.zeros((n_pairs,), dtype=torch.long)
+    us_n = torch.zeros((n_pairs,), dtype=torch.float)
+    for i in range(n_pairs):
+        states = torch.tensor([env.state, env.state])
+        actions = ref.get_actions(states)
+        _, rews, us = env.step(actions)
+        prefs = torch.bernoulli(torch.sigmoid(rews[1:2] - rews[0:1])).to(torch.long)
+        states_n[i] = states[0]
+        actions_1_n[i] = actions[0]
+        actions_2_n[i] = actions[1]
+        prefs_n[i] = prefs[0]
+        us_n[i] = us[0]
+    return states_n, actions_1_n, actions_2_n, prefs_n, us_n
+
+
+class AuthorsDPO:
+    """The authors' DPO solver and offline trainer: a shuffled pass over the data set, one
+    policy and reference-policy call per step, ``torch.optim.Adam``."""
+
+    def __init__(self, data: tuple, n: int, batch_size: int, lr: float = 1e-3) -> None:
+        self.data, self.batch_size = data, batch_size
+        self.policy, self.ref = AuthorsMLPPolicy(n), AuthorsUniformPolicy(n)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=lr)
+        self.size = len(data[0])
+        self.order, self.head = torch.randperm(self.size), 0
+
+    def train_one_step(self) -> float:
+        idx = self.order[self.head : self.head + self.batch_size]
+        self.head += len(idx)
+        if self.head >= self.size - self.batch_size - 1:
+            self.head, self.order = 0, torch.randperm(self.size)
+        states, a1, a2, prefs, _ = (t[idx] for t in self.data)
+        n = len(states)
+        dist, ref_dist = self.policy(states), self.ref(states)
+        actions = torch.concat([a1.unsqueeze(-1), a2.unsqueeze(-1)], dim=1)
+        winners = actions[torch.arange(n), prefs]
+        losers = actions[torch.arange(n), 1 - prefs]
+        sigmoid = torch.sigmoid(
+            (dist.log_prob(winners) - dist.log_prob(losers))
+            - (ref_dist.log_prob(winners) - ref_dist.log_prob(losers))
+        )
+        loss = -torch.log(sigmoid).mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()
+
+
+def time_authors(
+    env: SyntheticEnvironment, n_pairs: int, n_steps: int, batch: int
+) -> tuple[float, float]:
+    """Seconds per pair of the authors' sampler and per step of their DPO trainer."""
+    torch.manual_seed(0)
+    authors_env, ref = AuthorsMultiEnv(env), AuthorsUniformPolicy(env.n)
+    start = time.perf_counter()
+    data = authors_sample(authors_env, ref, n_pairs)
+    per_pair = (time.perf_counter() - start) / n_pairs
+    trainer = AuthorsDPO(data, env.n, min(batch, n_pairs // 2))
+    start = time.perf_counter()
+    for _ in range(n_steps):
+        trainer.train_one_step()
+    return per_pair, (time.perf_counter() - start) / n_steps
+
+
+# ----------------------------------------------------------------------------------------------
+# Baseline 2: the plain PyTorch trainer a competent user writes.
+# ----------------------------------------------------------------------------------------------
+
+
+def plain_run(
+    env: SyntheticEnvironment,
+    method: str,
+    n_pairs: int,
+    steps: int,
+    batch: int,
+    alpha: float = 1.0,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """One run of ``method`` (dpo, corrected, consistent, nbc): (end-to-end s, training s)."""
+    start = time.perf_counter()
+    g = torch.Generator().manual_seed(seed)
+    n, k = env.n, env.n_types
+    rewards = torch.as_tensor(env.rewards(), dtype=torch.float32)  # (types, x, y)
+
+    def draw(size: int) -> tuple[torch.Tensor, ...]:
+        x = torch.randint(n, (size,), generator=g)
+        return x, torch.randint(n, (size,), generator=g), torch.randint(n, (size,), generator=g)
+
+    def label(u: torch.Tensor, x: torch.Tensor, y1: torch.Tensor, y2: torch.Tensor):
+        p = torch.sigmoid(rewards[u, x, y2] - rewards[u, x, y1])
+        return (torch.rand(p.shape, generator=g) < p).float()
+
+    x, y1, y2 = draw(n_pairs)
+    if method == "consistent":  # every type labels every pair
+        types = torch.arange(k)[:, None]
+        o = label(types, x[None], y1[None], y2[None]).T  # (N, k)
+        sign = (o == 1).all(1).float() - (o == 0).all(1).float()
+    else:
+        u = torch.randint(k, (n_pairs,), generator=g)
+        o = label(u, x, y1, y2)
+    if method == "nbc":
+        wins = torch.bincount(x * n + y2, weights=o, minlength=n * n) + torch.bincount(
+            x * n + y1, weights=1 - o, minlength=n * n
+        )
+        seen = torch.bincount(x * n + y1, minlength=n * n) + torch.bincount(
+            x * n + y2, minlength=n * n
+        )
+        (wins / seen.clamp_min(1)).reshape(n, n)
+        return time.perf_counter() - start, 0.0
+    if method == "corrected":  # paired data for the joint-likelihood model J
+        pu = torch.randint(k, (n_pairs,), generator=g)
+        pa, pb = draw(n_pairs), draw(n_pairs)
+        target = label(pu, *pa) * label(pu, *pb)
+        j_rewards = nn.Parameter(0.1 * torch.randn((3, n, n), generator=g))
+        j_mix = nn.Parameter(torch.zeros(3))
+        j_opt = torch.optim.Adam([j_rewards, j_mix], lr=1e-2)
+
+    policy = nn.Sequential(
+        nn.Linear(n, 15), nn.Tanh(), nn.Linear(15, 15), nn.Tanh(), nn.Linear(15, n)
+    )
+    opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
+    t_train = time.perf_counter()
+    for step in range(steps):
+        idx = torch.randint(n_pairs, (batch,), generator=g)
+        logp = F.log_softmax(policy(F.one_hot(x[idx], n).float()), dim=-1)
+        h = logp.gather(1, y2[idx, None])[:, 0] - logp.gather(1, y1[idx, None])[:, 0]
+        if method == "consistent":
+            s = sign[idx]
+            loss = (-F.logsigmoid(k * s * h) * s.abs()).mean()
+        else:
+            s = 2 * o[idx] - 1  # +1 when y2 won
+            if method == "corrected" and step >= 0.8 * steps:
+                xb, a, b = x[idx], y1[idx], y2[idx]
+                with torch.no_grad():  # Var_u[sigma] from J: J1 - (J1 + J2)^2
+                    w = torch.softmax(j_mix, 0)[:, None]
+                    sig = torch.sigmoid(j_rewards[:, xb, b] - j_rewards[:, xb, a])
+                    j1, j2 = (w * sig * sig).sum(0), (w * sig * (1 - sig)).sum(0)
+                    var = (j1 - (j1 + j2) ** 2).clamp_min(0)
+                p = torch.sigmoid(s * h)
+                corr = (alpha / 2 * (1 - 2 * p) * var / (p * (1 - p))).clamp(-0.1, 0.1)
+                loss = -torch.log((p + corr).clamp_min(1e-6)).mean()
+            else:
+                loss = -F.logsigmoid(s * h).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if method == "corrected":
+            j = torch.randint(n_pairs, (batch,), generator=g)
+            log_w = torch.log_softmax(j_mix, 0)[:, None]
+            (xa, a1, a2), (xb, b1, b2) = ((t[j] for t in pa), (t[j] for t in pb))
+            d1 = j_rewards[:, xa, a2] - j_rewards[:, xa, a1]
+            d2 = j_rewards[:, xb, b2] - j_rewards[:, xb, b1]
+            log_j = torch.logsumexp(log_w + F.logsigmoid(d1) + F.logsigmoid(d2), 0)
+            log_not = torch.log((-torch.expm1(log_j)).clamp_min(1e-12))
+            nll = -(target[j] * log_j + (1 - target[j]) * log_not).mean()
+            j_opt.zero_grad()
+            nll.backward()
+            j_opt.step()
+    end = time.perf_counter()
+    return end - start, end - t_train
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sizes:
+    pairs: int
+    steps: int
+    batch: int
+    authors_pairs: int
+    authors_steps: int
+
+
+def socialpref_run(env: SyntheticEnvironment, config: TrainConfig) -> tuple[float, float]:
+    start = time.perf_counter()
+    out = train_batched(env, config, "cpu")
+    return time.perf_counter() - start, out.training_s
+
+
+def summary(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):.1f}x (range {min(ratios):.1f}-{max(ratios):.1f}x)"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--threads", type=int, default=1, help="torch CPU threads (1 is fastest here)"
-    )
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script runs")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median of)")
+    parser.add_argument("--pairs", type=int, default=500_000)
+    parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--authors-pairs", type=int, default=2_000)
+    parser.add_argument("--authors-steps", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round")
     args = parser.parse_args()
-
-    import torch
-
-    from socialpref.train import SyntheticEnvironment, TrainConfig, sample_anonymous, train_batched
-
+    if args.smoke:
+        args.rounds, args.pairs, args.steps = 1, 2_000, 10
+        args.authors_pairs, args.authors_steps = 50, 3
+    sizes = Sizes(args.pairs, args.steps, 1024, args.authors_pairs, args.authors_steps)
     torch.set_num_threads(args.threads)
     env = SyntheticEnvironment()
-    pairs, steps, slice_n = (5_000, 50, 2_000) if args.smoke else (500_000, 10_000, 20_000)
+    single = TrainConfig(methods=("dpo",), seeds=(0,), n_pairs=sizes.pairs, steps=sizes.steps)
+    grid = TrainConfig(n_pairs=sizes.pairs, steps=sizes.steps)  # Fig. 4's grid (the defaults)
+    counts = {m: sum(r.method == m for r in grid.runs()) for m in grid.methods}
+    n_trained = sum(c for m, c in counts.items() if m != "nbc")
+    print(
+        f"torch {torch.__version__}, {args.threads} thread(s); {sizes.pairs} pairs, {sizes.steps} steps, "
+        f"batch {sizes.batch}; grid = {len(grid.runs())} configurations {counts}; {args.rounds} round(s)"
+    )
+    if not args.smoke:  # warm-up: first calls allocate and load kernels
+        train_batched(env, TrainConfig(n_pairs=2_000, steps=5, seeds=(0,)), "cpu")
+        for m in ("dpo", "corrected", "consistent"):
+            plain_run(env, m, 2_000, 5, 64)
 
-    start = time.perf_counter()
-    loop_sampler(env, slice_n)
-    loop_per_pair = (time.perf_counter() - start) / slice_n
-    sample_anonymous(env, 1000, generator=0)  # warm-up
-    start = time.perf_counter()
-    sample_anonymous(env, pairs, generator=0)
-    vec_s = time.perf_counter() - start
+    rows: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    for r in range(args.rounds):
+        ours_e2e, ours_train = socialpref_run(env, single)
+        plain_e2e, plain_train = plain_run(
+            env, "dpo", sizes.pairs, sizes.steps, sizes.batch, seed=r
+        )
+        per_pair, per_step = time_authors(
+            env, sizes.authors_pairs, sizes.authors_steps, sizes.batch
+        )
+        authors_e2e = per_pair * sizes.pairs + per_step * sizes.steps
+        grid_e2e, _ = socialpref_run(env, grid)
+        plain_grid = 0.0
+        for m, count in counts.items():
+            plain_grid += (
+                count * plain_run(env, m, sizes.pairs, sizes.steps, sizes.batch, seed=r)[0]
+            )
+        for key, value in (
+            ("socialpref, 1 DPO run: end to end s", ours_e2e),
+            ("socialpref, 1 DPO run: ms per step", ours_train / sizes.steps * 1e3),
+            ("plain PyTorch, 1 DPO run: end to end s", plain_e2e),
+            ("plain PyTorch, 1 DPO run: ms per step", plain_train / sizes.steps * 1e3),
+            ("authors (port): us per pair sampled", per_pair * 1e6),
+            ("authors (port): ms per step", per_step * 1e3),
+            ("authors (port), 1 DPO run: end to end s (EXTRAPOLATED)", authors_e2e),
+            ("socialpref, grid batched: end to end s", grid_e2e),
+            ("plain PyTorch, grid one run per configuration: end to end s", plain_grid),
+        ):
+            rows.setdefault(key, []).append(value)
+        for key, value in (
+            ("1 DPO run, step: socialpref vs plain PyTorch", plain_train / ours_train),
+            ("1 DPO run, end to end: socialpref vs plain PyTorch", plain_e2e / ours_e2e),
+            ("1 DPO run, end to end: socialpref vs authors (EXTRAPOLATED)", authors_e2e / ours_e2e),
+            ("1 DPO run, step: socialpref vs authors", per_step * sizes.steps / ours_train),
+            ("grid, end to end: socialpref vs plain PyTorch per configuration", plain_grid / grid_e2e),
+            ("grid, end to end: socialpref vs authors, DPO's cost per trained configuration (EXTRAPOLATED)",
+             authors_e2e * n_trained / grid_e2e),
+        ):  # fmt: skip
+            ratios.setdefault(key, []).append(value)
+        print(f"round {r + 1}: done", flush=True)
     print(
-        f"python-loop sampler: {loop_per_pair * 1e6:.1f} us/pair on {slice_n} pairs "
-        f"-> {loop_per_pair * pairs:.2f} s for {pairs} pairs (extrapolated)"
+        f"\nauthors (port) timed on {sizes.authors_pairs} pairs and {sizes.authors_steps} steps; "
+        f"their full-size figures are extrapolated linearly"
     )
-    print(
-        f"vectorised sampler:  {vec_s * 1e6 / pairs:.3f} us/pair, {vec_s:.3f} s for {pairs} pairs "
-        f"-> {loop_per_pair * pairs / vec_s:.0f}x the loop sampler on this machine"
-    )
-
-    config = TrainConfig(methods=("dpo",), seeds=(0,), n_pairs=pairs, steps=steps, batch_size=1024)
-    start = time.perf_counter()
-    out = train_batched(env, config, "cpu")
-    total = time.perf_counter() - start
-    baseline = AUTHORS_SAMPLING_S + AUTHORS_TRAINING_S
-    scale = (
-        1.0
-        if not args.smoke
-        else (pairs / 500_000 * AUTHORS_SAMPLING_S + steps / 10_000 * AUTHORS_TRAINING_S) / baseline
-    )
-    print(
-        f"socialpref DPO run ({pairs} pairs, {steps} steps, batch 1024, {args.threads} thread(s)): "
-        f"sampling {out.sampling_s:.2f} s, training {out.training_s:.2f} s "
-        f"({out.training_s / steps * 1e3:.2f} ms/step), end to end {total:.2f} s"
-    )
-    print(
-        f"authors' code (hard-coded baseline, 2-core CPU): sampling {AUTHORS_SAMPLING_S:.0f} s, "
-        f"training {AUTHORS_TRAINING_S:.0f} s, total {baseline:.0f} s"
-    )
-    print(
-        f"end-to-end speed-up vs the authors' figures: {baseline * scale / total:.1f}x "
-        f"(sampling {AUTHORS_SAMPLING_S * (pairs / 500_000) / out.sampling_s:.0f}x, "
-        f"training {AUTHORS_TRAINING_S * (steps / 10_000) / out.training_s:.1f}x)"
-        + (" [smoke: baseline scaled to these sizes]" if args.smoke else "")
-    )
+    for key, values in rows.items():
+        print(
+            f"{key:62s} median {statistics.median(values):9.3f}  ({', '.join(f'{v:.3f}' for v in values)})"
+        )
+    print()
+    for key, values in ratios.items():
+        print(f"{key:75s} {summary(values)}")
+    print("targets: grid >= 10x plain per configuration; single-run step >= 3x plain")
 
 
 if __name__ == "__main__":

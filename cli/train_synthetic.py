@@ -10,11 +10,10 @@ from typing import Any
 
 import typer
 
+from socialpref.errors import MissingExtraError
+from socialpref.train.config import TrainConfig
 from socialpref_cli.common import atomic_path, console, fail, parse_seeds, run_library, write_json
-
-METHODS_HELP = (
-    "dpo, ipo, corrected, consistent, consistent-b3, nbc, reward-average (repeat the option)."
-)
+from socialpref_cli.config_options import CliField, config_options
 
 
 def read_reference(text: str) -> tuple[Any, dict[str, str] | None]:
@@ -38,41 +37,46 @@ def read_reference(text: str) -> tuple[Any, dict[str, str] | None]:
     return table, {"file": path.name, "sha256": hashlib.sha256(raw).hexdigest()}
 
 
+def format_seeds(seeds: tuple[int, ...]) -> str:
+    """The inverse of :func:`parse_seeds`: runs of consecutive seeds as ranges ('0-4,7')."""
+    parts: list[str] = []
+    for s in seeds:
+        if parts and "-" not in parts[-1].split(",")[-1] and int(parts[-1]) == s - 1:
+            parts[-1] = f"{parts[-1]}-{s}"
+        elif parts and "-" in parts[-1] and int(parts[-1].split("-")[1]) == s - 1:
+            parts[-1] = f"{parts[-1].split('-')[0]}-{s}"
+        else:
+            parts.append(str(s))
+    return ",".join(parts)
+
+
+# The options of TrainConfig's fields: these flags differ from --field-name, and two fields are
+# written differently at the command line (seeds as ranges, the reference as a file).
+FLAGS = {
+    "methods": ("--method", "-m"),
+    "alphas": ("--alpha", "-a"),
+    "n_pairs": ("--pairs",),
+    "warmup_steps": ("--warmup",),
+    "pairs_from_reference": ("--pairs-from-reference/--uniform-pairs",),
+}
+FIELDS = {
+    "seeds": CliField(
+        str,
+        parse=lambda text: tuple(parse_seeds(text)),
+        show=format_seeds,
+        help_suffix="Written '0-4', '0,3,7' or '2'.",
+    ),
+    "reference": CliField(
+        str,
+        show=lambda table: "uniform",
+        help_suffix="At the command line: 'uniform' or a .npy/.json file holding the table.",
+    ),
+}
+
+
+@config_options(TrainConfig, FLAGS, FIELDS)
 def synthetic(
-    method: list[str] = typer.Option(
-        ["dpo", "corrected", "consistent", "nbc"], "--method", "-m", help=METHODS_HELP
-    ),
-    alpha: list[float] = typer.Option(
-        [1.0, 2.0, 4.0], "--alpha", "-a", help="Correction strengths of 'corrected' (repeat)."
-    ),
-    seeds: str = typer.Option("0-4", "--seeds", help="Seeds: '0-4', '0,3,7' or '2'."),
-    pairs: int = typer.Option(
-        500_000, "--pairs", min=1, help="Preference pairs per data set and seed."
-    ),
-    steps: int = typer.Option(10_000, "--steps", min=1, help="Adam steps per run."),
-    batch_size: int = typer.Option(1024, "--batch-size", min=1, help="Pairs per step and run."),
-    policy: str = typer.Option(
-        "mlp", "--policy", help="'mlp' (the paper's 2 x 15 tanh) or 'tabular'."
-    ),
-    joint: str = typer.Option(
-        "mixture",
-        "--joint",
-        help="J of 'corrected': 'mixture' (latent tabular BT rewards) or 'mlp' (general MLP).",
-    ),
-    warmup: int | None = typer.Option(
-        None, "--warmup", min=0, help="DPO steps before the correction (default 80%)."
-    ),
-    beta: float = typer.Option(1.0, "--beta", help="KL strength beta > 0 (Eq. 9) of every loss."),
-    reference: str = typer.Option(
-        "uniform",
-        "--reference",
-        help="pi_ref: 'uniform' or a .npy/.json file holding the n x n table pi_ref(y | x).",
-    ),
-    pairs_from_reference: bool | None = typer.Option(
-        None,
-        "--pairs-from-reference/--uniform-pairs",
-        help="Draw y1, y2 from pi_ref or uniformly (default: from pi_ref when --reference is a file).",
-    ),
+    config_fields: dict[str, Any],
     device: str = typer.Option("auto", "--device", help="auto (CUDA if present), cpu or cuda."),
     threads: int = typer.Option(
         1, "--threads", min=1, help="torch CPU threads (1 is fastest for these tiny ops)."
@@ -83,16 +87,16 @@ def synthetic(
     ),
 ) -> None:
     """Train policies on the paper's synthetic environment (Section 7.2): DPO, corrected DPO, consistent losses."""
-    seed_list = parse_seeds(seeds)
-    ref_table, ref_file = read_reference(reference)
+    ref_table, ref_file = read_reference(config_fields["reference"])
     try:
-        from socialpref.train.device import require_torch
+        import torch
 
-        torch = require_torch()
-        from socialpref.train import TrainConfig, run_synthetic
+        from socialpref.train import run_synthetic
         from socialpref.train.figures import PNG_METADATA, figure_policies, figure_rewards
-    except RuntimeError as exc:
+    except MissingExtraError as exc:
         raise fail(str(exc)) from None
+    except ImportError:
+        raise fail(str(MissingExtraError("torch", "train", "Policy training"))) from None
     from rich.progress import (
         BarColumn,
         Progress,
@@ -102,21 +106,7 @@ def synthetic(
     )
 
     torch.set_num_threads(threads)
-    config = run_library(
-        TrainConfig,
-        methods=tuple(method),
-        alphas=tuple(alpha),
-        seeds=tuple(seed_list),
-        n_pairs=pairs,
-        steps=steps,
-        batch_size=batch_size,
-        policy=policy,
-        joint=joint,
-        warmup_steps=warmup,
-        beta=beta,
-        reference=ref_table,
-        pairs_from_reference=pairs_from_reference,
-    )
+    config = run_library(TrainConfig, **{**config_fields, "reference": ref_table})
     bar = Progress(
         TextColumn("training"),
         BarColumn(),

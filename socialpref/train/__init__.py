@@ -2,8 +2,8 @@
 
 Names are imported lazily (PEP 562): ``import socialpref.train.figures`` or
 ``socialpref.train.environment`` does not import torch; the first use of a torch-backed name
-does, and a missing torch raises a one-line ``RuntimeError`` naming the extra. The survey tools
-and ``socialpref --help`` never import torch.
+does, and a missing torch raises :class:`~socialpref.errors.MissingExtraError` (one line naming
+the extra). The survey tools and ``socialpref --help`` never import torch.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from socialpref.train.config import METHODS, RunSpec, TrainConfig
+    from socialpref.train.config import BUILTIN_METHODS, RunSpec, TrainConfig
     from socialpref.train.device import require_torch, resolve_device
     from socialpref.train.environment import (
         DECAYS,
@@ -22,7 +22,13 @@ if TYPE_CHECKING:
         profile_1d,
     )
     from socialpref.train.experiment import RunResult, SyntheticResults, run_synthetic
-    from socialpref.train.limits import corrected_population_policy
+    from socialpref.train.limits import (
+        CorrectedLimit,
+        corrected_population_loss,
+        corrected_population_optimum,
+        corrected_population_policy,
+        corrected_population_table,
+    )
     from socialpref.train.losses import (
         b3_integral,
         b3_loss,
@@ -32,6 +38,15 @@ if TYPE_CHECKING:
         ipo_loss,
         joint_variance,
         soft_dpo_loss,
+    )
+    from socialpref.train.methods import (
+        LossInputs,
+        TrainingMethod,
+        get_method,
+        method_names,
+        nbc_win_rates,
+        register_method,
+        unregister_method,
     )
     from socialpref.train.metrics import (
         PolicyMetrics,
@@ -46,9 +61,10 @@ if TYPE_CHECKING:
         BatchedJointModel,
         BatchedPolicy,
         BatchedRewardTables,
+        FusedAdam,
         make_joint_model,
     )
-    from socialpref.train.runner import TrainOutput, nbc_win_rates, train_batched
+    from socialpref.train.runner import TrainOutput, train_batched
     from socialpref.train.samplers import (
         PairedPreferences,
         PreferencePairs,
@@ -65,7 +81,18 @@ _LAZY: dict[str, str] = {
     "BatchedPolicy": "socialpref.train.models",
     "BatchedRewardTables": "socialpref.train.models",
     "DECAYS": "socialpref.train.environment",
-    "METHODS": "socialpref.train.config",
+    "BUILTIN_METHODS": "socialpref.train.config",
+    "CorrectedLimit": "socialpref.train.limits",
+    "FusedAdam": "socialpref.train.models",
+    "LossInputs": "socialpref.train.methods",
+    "TrainingMethod": "socialpref.train.methods",
+    "corrected_population_loss": "socialpref.train.limits",
+    "corrected_population_optimum": "socialpref.train.limits",
+    "corrected_population_table": "socialpref.train.limits",
+    "get_method": "socialpref.train.methods",
+    "method_names": "socialpref.train.methods",
+    "register_method": "socialpref.train.methods",
+    "unregister_method": "socialpref.train.methods",
     "PairedPreferences": "socialpref.train.samplers",
     "PolicyMetrics": "socialpref.train.metrics",
     "PreferencePairs": "socialpref.train.samplers",
@@ -89,7 +116,7 @@ _LAZY: dict[str, str] = {
     "joint_variance": "socialpref.train.losses",
     "kl_divergence": "socialpref.train.metrics",
     "make_joint_model": "socialpref.train.models",
-    "nbc_win_rates": "socialpref.train.runner",
+    "nbc_win_rates": "socialpref.train.methods",
     "policy_metrics": "socialpref.train.metrics",
     "profile_1d": "socialpref.train.environment",
     "require_torch": "socialpref.train.device",
@@ -120,12 +147,15 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "BUILTIN_METHODS",
     "DECAYS",
-    "METHODS",
     "BatchedJointMLP",
     "BatchedJointModel",
     "BatchedPolicy",
     "BatchedRewardTables",
+    "CorrectedLimit",
+    "FusedAdam",
+    "LossInputs",
     "PairedPreferences",
     "PolicyMetrics",
     "PreferencePairs",
@@ -135,23 +165,30 @@ __all__ = [
     "SyntheticResults",
     "TrainConfig",
     "TrainOutput",
+    "TrainingMethod",
     "b3_integral",
     "b3_loss",
     "circular_distance",
     "consensus_probability",
     "consistent_loss",
     "corrected_dpo_loss",
+    "corrected_population_loss",
+    "corrected_population_optimum",
     "corrected_population_policy",
+    "corrected_population_table",
     "decay_profile",
     "dpo_loss",
+    "get_method",
     "ipo_loss",
     "joint_variance",
     "kl_divergence",
     "make_joint_model",
+    "method_names",
     "nbc_win_rates",
     "normalise_rows",
     "policy_metrics",
     "profile_1d",
+    "register_method",
     "require_torch",
     "resolve_device",
     "run_synthetic",
@@ -163,4 +200,5 @@ __all__ = [
     "spearman",
     "top_agreement",
     "train_batched",
+    "unregister_method",
 ]

@@ -1,7 +1,7 @@
 """Settings of a batched synthetic training: :class:`TrainConfig` and its runs (:class:`RunSpec`).
 
-``TrainConfig`` validates every field at construction (``ValueError`` naming the field and the
-value), resolves the reference policy ``pi_ref`` and the sampling distribution ``D`` of the pairs
+``TrainConfig`` validates every field at construction (:class:`~socialpref.errors.ParameterError`
+naming the field and the value; methods are looked up in :mod:`socialpref.train.methods`), resolves the reference policy ``pi_ref`` and the sampling distribution ``D`` of the pairs
 (Section 4: ``pairs_from_reference``), and ``to_dict()`` is the ``config`` of ``results.json``
 (a given reference is recorded by shape and SHA-256).
 """
@@ -9,17 +9,21 @@ value), resolves the reference policy ``pi_ref`` and the sampling distribution `
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from socialpref._typing import FloatArray
+from socialpref._validation import check_scalar
+from socialpref.errors import ParameterError
 from socialpref.train.environment import SyntheticEnvironment
-from socialpref.train.models import JOINT_KINDS, POLICY_KINDS
 
-METHODS: tuple[str, ...] = (
+# This module imports no torch, so that the command line can build its options from TrainConfig's
+# fields; the method table (torch) is looked up when a config is made.
+POLICY_KINDS: tuple[str, ...] = ("mlp", "tabular")
+JOINT_KINDS: tuple[str, ...] = ("mixture", "mlp")
+BUILTIN_METHODS: tuple[str, ...] = (
     "dpo",
     "ipo",
     "corrected",
@@ -28,14 +32,25 @@ METHODS: tuple[str, ...] = (
     "nbc",
     "reward-average",
 )
-# Methods that read the anonymous or the all-types data set (`corrected` also reads paired data).
-ANONYMOUS_METHODS: tuple[str, ...] = ("dpo", "ipo", "corrected", "nbc")
-ALL_TYPES_METHODS: tuple[str, ...] = ("consistent", "consistent-b3", "reward-average")
+"""The methods socialpref registers in :mod:`socialpref.train.methods` (more can be added there)."""
+
+_POSITIVE_INTS = (
+    "n_pairs",
+    "steps",
+    "batch_size",
+    "hidden",
+    "layers",
+    "joint_latent",
+    "joint_hidden",
+    "joint_layers",
+    "log_every",
+)
+_POSITIVE_FLOATS = ("lr", "joint_lr", "reward_lr", "clamp", "eps")
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: a method, its correction strength (``corrected`` only, else None) and a seed."""
+    """One run: a method, its correction strength (methods that use alpha, else None) and a seed."""
 
     method: str
     alpha: float | None
@@ -48,25 +63,33 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Settings of a batched synthetic training (defaults: Section 7.2 and the authors' code)."""
+    """Settings of a batched synthetic training (defaults: Section 7.2, Fig. 4 and the authors' code).
+
+    The defaults are the grid of Fig. 4: DPO, corrected DPO at alpha = 1, 2, 4, the consistent
+    loss of Prop. 6.1 and the NBC win rates, 5 seeds. Each field's ``help`` is also the help of
+    its ``socialpref train synthetic`` option.
+    """
 
     methods: tuple[str, ...] = field(
-        default=("dpo",), metadata={"help": f"Methods among {', '.join(METHODS)}."}
+        default=("dpo", "corrected", "consistent", "nbc"),
+        metadata={"help": f"Training methods, among {', '.join(BUILTIN_METHODS)}."},
     )
     alphas: tuple[float, ...] = field(
-        default=(1.0,), metadata={"help": "Correction strengths of 'corrected'."}
+        default=(1.0, 2.0, 4.0),
+        metadata={"help": "Correction strengths alpha >= 0 of 'corrected' (one run each)."},
     )
     seeds: tuple[int, ...] = field(
-        default=(0,), metadata={"help": "Seeds: data, batches and initial weights."}
+        default=(0, 1, 2, 3, 4), metadata={"help": "Seeds: data, batches and initial weights."}
     )
     n_pairs: int = field(
         default=500_000, metadata={"help": "Preference pairs per data set and seed."}
     )
-    steps: int = field(default=10_000, metadata={"help": "Optimiser steps per run."})
+    steps: int = field(default=10_000, metadata={"help": "Optimiser (Adam) steps per run."})
     batch_size: int = field(default=1024, metadata={"help": "Pairs per step and run."})
     lr: float = field(default=1e-3, metadata={"help": "Adam learning rate of the policy."})
     policy: str = field(
-        default="mlp", metadata={"help": "Policy: 'mlp' (one-hot, 2 x 15 tanh) or 'tabular'."}
+        default="mlp",
+        metadata={"help": "Policy: 'mlp' (one-hot prompt, 2 x 15 tanh, the paper's) or 'tabular'."},
     )
     hidden: int = field(default=15, metadata={"help": "Hidden width of the MLP policy."})
     layers: int = field(default=2, metadata={"help": "Hidden tanh layers of the MLP policy."})
@@ -125,84 +148,69 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
+        from socialpref.train.methods import get_method
+
         object.__setattr__(
             self, "methods", tuple(dict.fromkeys(str(m).strip().lower() for m in self.methods))
         )
-        object.__setattr__(self, "alphas", tuple(float(a) for a in self.alphas))
-        object.__setattr__(self, "seeds", tuple(dict.fromkeys(int(s) for s in self.seeds)))
         if not self.methods:
-            raise ValueError(
-                f"The 'methods' parameter must name at least one of {list(METHODS)}. Got ()."
+            raise ParameterError(
+                "The 'methods' parameter must name at least one training method. Got ()."
             )
-        for m in self.methods:
-            if m not in METHODS:
-                raise ValueError(
-                    f"The 'methods' parameter must hold names among {list(METHODS)}. Got {m!r} instead."
-                )
+        chosen = [get_method(m) for m in self.methods]  # unknown names list the valid ones
+        alphas = tuple(
+            check_scalar(a, "alphas", float, min_val=0, owner="TrainConfig") for a in self.alphas
+        )
+        object.__setattr__(self, "alphas", alphas)
+        seeds = tuple(
+            check_scalar(s, "seeds", int, min_val=0, owner="TrainConfig") for s in self.seeds
+        )
+        object.__setattr__(self, "seeds", tuple(dict.fromkeys(seeds)))
         if not self.seeds:
-            raise ValueError("The 'seeds' parameter must hold at least one seed. Got ().")
-        if "corrected" in self.methods and not self.alphas:
-            raise ValueError(
-                "The 'alphas' parameter must hold at least one value for 'corrected'. Got ()."
+            raise ParameterError("The 'seeds' parameter must hold at least one seed. Got ().")
+        if any(m.uses_alpha for m in chosen) and not self.alphas:
+            raise ParameterError(
+                "The 'alphas' parameter must hold at least one value for "
+                f"{[m.name for m in chosen if m.uses_alpha]}. Got ()."
             )
-        for a in self.alphas:
-            if not math.isfinite(a) or a < 0:
-                raise ValueError(
-                    f"The 'alphas' parameter must hold finite numbers >= 0. Got {self.alphas!r} instead."
-                )
-        for name in (
-            "n_pairs",
-            "steps",
-            "batch_size",
-            "hidden",
-            "layers",
-            "joint_latent",
-            "joint_hidden",
-            "joint_layers",
-            "log_every",
-        ):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(
-                    f"The '{name}' parameter of TrainConfig must be an integer >= 1. Got {v!r} instead."
-                )
-        for name in ("lr", "joint_lr", "reward_lr", "clamp", "eps"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise ValueError(
-                    f"The '{name}' parameter of TrainConfig must be a finite number > 0. Got {v!r} instead."
-                )
+        for name in _POSITIVE_INTS:
+            check_scalar(getattr(self, name), name, int, min_val=1, owner="TrainConfig")
+        for name in _POSITIVE_FLOATS:
+            value = check_scalar(
+                getattr(self, name),
+                name,
+                float,
+                min_val=0,
+                include_boundaries="neither",
+                owner="TrainConfig",
+            )
+            object.__setattr__(self, name, value)
         for name in ("warmup_steps", "reward_steps"):
-            v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-                raise ValueError(
-                    f"The '{name}' parameter of TrainConfig must be None or an integer >= 0. Got {v!r} instead."
-                )
+            if getattr(self, name) is not None:
+                check_scalar(getattr(self, name), name, int, min_val=0, owner="TrainConfig")
         if self.joint not in JOINT_KINDS:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'joint' parameter must be one of {list(JOINT_KINDS)}. Got {self.joint!r} instead."
             )
         if self.policy not in POLICY_KINDS:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'policy' parameter must be one of {list(POLICY_KINDS)}. Got {self.policy!r} instead."
             )
         if self.beta is not None:
-            b = self.beta
-            if (
-                isinstance(b, bool)
-                or not isinstance(b, (int, float))
-                or not math.isfinite(b)
-                or b <= 0
-            ):
-                raise ValueError(
-                    f"The 'beta' parameter of TrainConfig must be None or a finite number > 0. Got {b!r} instead."
-                )
-            object.__setattr__(self, "beta", float(b))
+            beta = check_scalar(
+                self.beta,
+                "beta",
+                float,
+                min_val=0,
+                include_boundaries="neither",
+                owner="TrainConfig",
+            )
+            object.__setattr__(self, "beta", beta)
         object.__setattr__(self, "reference", _check_reference(self.reference))
         if self.pairs_from_reference is not None and not isinstance(
             self.pairs_from_reference, bool
         ):
-            raise ValueError(
+            raise ParameterError(
                 "The 'pairs_from_reference' parameter of TrainConfig must be None, True or False. "
                 f"Got {self.pairs_from_reference!r} instead."
             )
@@ -239,7 +247,7 @@ class TrainConfig:
         table is ``(env.n, env.n)``."""
         ref = self.reference_table
         if ref is not None and ref.shape != (env.n, env.n):
-            raise ValueError(
+            raise ParameterError(
                 f"The 'reference' parameter must be a ({env.n}, {env.n}) table for this environment "
                 f"(n = {env.n}). Got shape {ref.shape} instead."
             )
@@ -248,10 +256,15 @@ class TrainConfig:
         return replace(env, beta=self.beta)
 
     def runs(self) -> list[RunSpec]:
-        """Every run, in the order methods x alphas x seeds."""
+        """Every run, in the order methods x alphas x seeds (alphas only for methods that use them)."""
+        from socialpref.train.methods import get_method
+
         out: list[RunSpec] = []
         for m in self.methods:
-            for a in self.alphas if m == "corrected" else (None,):
+            alphas: tuple[float | None, ...] = (None,)
+            if get_method(m).uses_alpha:
+                alphas = self.alphas
+            for a in alphas:
                 out.extend(RunSpec(m, a, s) for s in self.seeds)
         return out
 
@@ -283,22 +296,22 @@ def _check_reference(reference: Any) -> tuple[tuple[float, ...], ...] | None:
     if reference is None or (isinstance(reference, str) and reference.strip().lower() == "uniform"):
         return None
     if isinstance(reference, str):
-        raise ValueError(
+        raise ParameterError(
             f"The 'reference' parameter must be None, 'uniform' or an (n, n) table. Got {reference!r} instead."
         )
     try:
         t = np.asarray(reference, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ParameterError(
             "The 'reference' parameter must be an (n, n) table of probabilities. "
             f"Got an object of type {type(reference).__name__} that is not a numeric array."
         ) from None
     if t.ndim != 2 or t.shape[0] < 1 or t.shape[1] < 2:
-        raise ValueError(
+        raise ParameterError(
             f"The 'reference' parameter must be a 2-D (n_prompts, n_responses) table. Got shape {t.shape} instead."
         )
     if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError(
+        raise ParameterError(
             "The 'reference' parameter must hold finite, strictly positive probabilities "
             f"(log pi_ref must be finite). Got minimum {float(np.nanmin(t))!r}"
             f"{'' if np.all(np.isfinite(t)) else ' and non-finite entries'} instead."
@@ -306,7 +319,7 @@ def _check_reference(reference: Any) -> tuple[tuple[float, ...], ...] | None:
     sums = t.sum(axis=1)
     worst = int(np.argmax(np.abs(sums - 1.0)))
     if abs(sums[worst] - 1.0) > 1e-6:
-        raise ValueError(
+        raise ParameterError(
             "The 'reference' parameter must have rows summing to 1 (one distribution over responses "
             f"per prompt). Got row {worst} summing to {float(sums[worst])!r} instead."
         )

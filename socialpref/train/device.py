@@ -1,37 +1,36 @@
 """Torch import guard and device resolution shared by ``socialpref.train`` and ``socialpref.llm``.
 
-``require_torch()`` imports torch or raises a one-line ``RuntimeError`` naming the ``train``
-extra; ``resolve_device("auto" | "cpu" | "cuda" | "cuda:N")`` picks a device and raises a
-``ValueError`` when CUDA is asked for and absent.
+``require_torch()`` imports torch or raises :class:`~socialpref.errors.MissingExtraError` (one
+line naming the ``train`` extra); ``resolve_device("auto" | "cpu" | "cuda" | "cuda:N")`` picks a
+device and raises :class:`~socialpref.errors.ParameterError` when CUDA is asked for and absent.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from socialpref.errors import MissingExtraError, ParameterError
 
 if TYPE_CHECKING:
     import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
-TORCH_MISSING = (
-    "PyTorch is not installed; install the 'train' extra: pip install 'socialpref[train]' "
-    "(pin the CPU build, e.g. pip install torch==2.13.0, to avoid a multi-GB CUDA download)."
-)
 
-
-def require_torch() -> Any:
-    """Import and return the ``torch`` module, or raise a one-line ``RuntimeError``.
+def require_torch() -> ModuleType:
+    """Import and return the ``torch`` module.
 
     Raises
     ------
-    RuntimeError
-        When torch cannot be imported; the message names the ``train`` extra.
+    MissingExtraError
+        When torch cannot be imported; the one-line message names the ``train`` extra (pin the
+        CPU build, ``pip install torch==2.13.0``, to avoid a multi-GB CUDA download).
     """
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - torch is installed in the dev venv
-        raise RuntimeError(TORCH_MISSING) from exc
+        raise MissingExtraError("torch", "train", "Policy training (socialpref.train)") from exc
     return torch
 
 
@@ -49,7 +48,7 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
 
     Raises
     ------
-    ValueError
+    ParameterError
         When the string is not a valid choice, or CUDA is asked for and not available.
 
     Examples
@@ -65,7 +64,7 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     elif isinstance(device, str):
         spec = device.strip().lower()
     else:
-        raise ValueError(
+        raise ParameterError(
             f"The 'device' parameter must be one of {list(DEVICE_CHOICES)} or 'cuda:N'. Got {device!r} instead."
         )
     if spec == "auto":
@@ -74,21 +73,21 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
         return torch.device("cpu")
     if spec == "cuda" or spec.startswith("cuda:"):
         if not torch.cuda.is_available():
-            raise ValueError(
+            raise ParameterError(
                 f"The 'device' parameter asks for CUDA ({spec!r}) but no CUDA device is available "
                 "(torch.cuda.is_available() is False); use --device cpu or auto."
             )
         try:
             dev = torch.device(spec)
         except RuntimeError as exc:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'device' parameter is not a valid CUDA device. Got {device!r} instead."
             ) from exc
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(
+            raise ParameterError(
                 f"The 'device' parameter asks for {spec!r} but only {torch.cuda.device_count()} CUDA device(s) exist."
             )
         return dev
-    raise ValueError(
+    raise ParameterError(
         f"The 'device' parameter must be one of {list(DEVICE_CHOICES)} or 'cuda:N'. Got {device!r} instead."
     )

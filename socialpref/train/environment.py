@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from socialpref._typing import FloatArray
+from socialpref._typing import ArrayLike, FloatArray, IntArray
 from socialpref.aggregate import average_reward, nbc
+from socialpref.errors import ParameterError
 from socialpref.policy import dpo_limit_policy, optimal_policy
 from socialpref.population import as_type_weights, check_positive
 from socialpref.preference import PreferenceModel, get_model
@@ -25,7 +26,7 @@ Decay = Literal["linear", "quadratic", "exponential", "gaussian"]
 DECAYS: tuple[str, ...] = ("linear", "quadratic", "exponential", "gaussian")
 
 
-def circular_distance(a: Any, b: Any, n: int) -> Any:
+def circular_distance(a: ArrayLike, b: ArrayLike, n: int) -> IntArray:
     """Distance between positions ``a`` and ``b`` on a circle of ``n`` points.
 
     >>> circular_distance(np.array([0, 0, 0]), np.array([1, 39, 20]), 40).tolist()
@@ -35,7 +36,7 @@ def circular_distance(a: Any, b: Any, n: int) -> Any:
     return np.minimum(d, n - d)
 
 
-def decay_profile(distance: Any, rate: float, decay: str = "linear") -> FloatArray:
+def decay_profile(distance: ArrayLike, rate: float, decay: str = "linear") -> FloatArray:
     """Decay ``R(rate * d)`` floored at zero: linear ``1 - t``, quadratic ``1 - t^2``,
     exponential ``exp(-t)`` or gaussian ``exp(-t^2)`` with ``t = rate * d``.
 
@@ -52,7 +53,7 @@ def decay_profile(distance: Any, rate: float, decay: str = "linear") -> FloatArr
     elif decay == "gaussian":
         out = np.exp(-t * t)
     else:
-        raise ValueError(
+        raise ParameterError(
             f"The 'decay' parameter must be one of {list(DECAYS)}. Got {decay!r} instead."
         )
     return np.asarray(out, dtype=np.float64)
@@ -100,27 +101,27 @@ class SyntheticEnvironment:
 
     def __post_init__(self) -> None:
         if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 2:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'n' parameter of SyntheticEnvironment must be an integer >= 2. Got {self.n!r} instead."
             )
         k = len(self.shifts)
         if k < 1:
-            raise ValueError(
+            raise ParameterError(
                 "The 'shifts' parameter of SyntheticEnvironment must list at least one type. Got ()."
             )
         for name in ("rates", "scales"):
             value = getattr(self, name)
             if len(value) != k:
-                raise ValueError(
+                raise ParameterError(
                     f"The '{name}' parameter of SyntheticEnvironment must have one entry per type ({k}). Got {value!r} instead."
                 )
             for v in value:
                 if not np.isfinite(v) or v < 0:
-                    raise ValueError(
+                    raise ParameterError(
                         f"The '{name}' parameter of SyntheticEnvironment must hold finite numbers >= 0. Got {value!r} instead."
                     )
         if self.decay not in DECAYS:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'decay' parameter must be one of {list(DECAYS)}. Got {self.decay!r} instead."
             )
         check_positive(self.beta, "beta", "SyntheticEnvironment")
@@ -170,19 +171,19 @@ class SyntheticEnvironment:
         r = self.rewards()
         return self.preference_model.prob(r[:, :, None, :] - r[:, :, :, None])
 
-    def _table(self, table: Any, name: str) -> FloatArray | None:
+    def _table(self, table: ArrayLike | None, name: str) -> FloatArray | None:
         """An optional ``(n, n)`` per-prompt distribution (validated row by row by the core)."""
         if table is None:
             return None
         t = np.asarray(table, dtype=np.float64)
         if t.shape != (self.n, self.n):
-            raise ValueError(
+            raise ParameterError(
                 f"The '{name}' parameter must be an ({self.n}, {self.n}) table, one distribution "
                 f"over responses per prompt. Got shape {t.shape} instead."
             )
         return t
 
-    def optimal_policy(self, reference: Any = None) -> FloatArray:
+    def optimal_policy(self, reference: ArrayLike | None = None) -> FloatArray:
         """pi*(y | x) of Eq. (10), shape ``(n, n)``: ``pi_ref exp(rbar / beta) / Z`` per prompt.
 
         ``reference`` is the ``(n, n)`` table ``pi_ref(y | x)`` (uniform when None).
@@ -196,7 +197,7 @@ class SyntheticEnvironment:
             ]
         )
 
-    def nbc(self, sampling: Any = None) -> FloatArray:
+    def nbc(self, sampling: ArrayLike | None = None) -> FloatArray:
         """NBC(y | x) of Eq. (13) under the sampling distribution ``D`` (an ``(n, n)`` table
         ``D(y | x)``; uniform when None), shape ``(n, n)``. It does not depend on ``pi_ref``."""
         r = self.rewards()
@@ -208,7 +209,9 @@ class SyntheticEnvironment:
             ]
         )
 
-    def dpo_limit_policy(self, reference: Any = None, sampling: Any = None) -> FloatArray:
+    def dpo_limit_policy(
+        self, reference: ArrayLike | None = None, sampling: ArrayLike | None = None
+    ) -> FloatArray:
         """The infinite-data DPO policy (Eq. 18, Prop. 4.2) per prompt, shape ``(n, n)``, for
         pairs drawn from ``sampling`` ``D(y | x)`` and the reference ``pi_ref(y | x)`` (both
         ``(n, n)`` tables, uniform when None)."""
@@ -229,7 +232,9 @@ class SyntheticEnvironment:
             ]
         )
 
-    def ipo_limit_policy(self, reference: Any = None, sampling: Any = None) -> FloatArray:
+    def ipo_limit_policy(
+        self, reference: ArrayLike | None = None, sampling: ArrayLike | None = None
+    ) -> FloatArray:
         """The infinite-data IPO policy, shape ``(n, n)`` (uniform ``D`` and ``pi_ref`` when None).
 
         Setting the gradient of ``E_D[(rho_w - rho_l - 1/(2 beta))^2]`` to zero gives
@@ -260,8 +265,8 @@ class SyntheticEnvironment:
 
 
 def profile_1d(
-    table: Any, *, axis_n: int | None = None
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+    table: ArrayLike, *, axis_n: int | None = None
+) -> tuple[IntArray, FloatArray, FloatArray]:
     """Reduce a ``(n, n)`` table ``t[x, y]`` to 1-D over ``delta = y - x`` (Section 7.2).
 
     Row ``x`` is rolled so that column ``delta`` holds ``t[x, (x + delta) mod n]``; returns
@@ -274,7 +279,7 @@ def profile_1d(
     """
     t = np.asarray(table, dtype=np.float64)
     if t.ndim != 2 or t.shape[0] != t.shape[1]:
-        raise ValueError(
+        raise ParameterError(
             f"The 'table' parameter must be a square (n, n) array. Got shape {t.shape} instead."
         )
     n = t.shape[0]

@@ -7,17 +7,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from socialpref._typing import FloatArray
+from socialpref._typing import FloatArray, IntArray
 from socialpref.train.config import TrainConfig
 from socialpref.train.environment import SyntheticEnvironment, profile_1d
-from socialpref.train.limits import corrected_population_policy
+from socialpref.train.methods import get_method
 from socialpref.train.metrics import PolicyMetrics, normalise_rows, policy_metrics
 from socialpref.train.runner import ProgressFn, train_batched
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _floats(a: Any) -> list[float]:
@@ -79,7 +81,7 @@ class SyntheticResults:
         distribution normalised per prompt to sum to one, and the infinite-data DPO policy.
     corrected_limit_profiles : dict
         Per ``alpha`` of ``corrected``: the infinite-data optimum of the corrected loss with the
-        exact variance (:func:`~socialpref.train.limits.corrected_population_policy`).
+        exact variance (:func:`~socialpref.train.limits.corrected_population_table`, global).
     runs : tuple of RunResult
     sampling_s, training_s : float
     device : str
@@ -87,7 +89,7 @@ class SyntheticResults:
 
     env: SyntheticEnvironment
     config: TrainConfig
-    delta: Any
+    delta: IntArray
     reward_profiles: FloatArray
     average_profile: FloatArray
     optimal_profile: FloatArray
@@ -153,7 +155,7 @@ class SyntheticResults:
 def run_synthetic(
     env: SyntheticEnvironment | None = None,
     config: TrainConfig | None = None,
-    device: Any = "auto",
+    device: str | torch.device = "auto",
     progress: ProgressFn | None = None,
 ) -> SyntheticResults:
     """Run Section 7.2's experiment: train every run of ``config`` and score it against the
@@ -187,23 +189,8 @@ def run_synthetic(
     delta = profile_1d(optimal)[0]
     corrected: dict[float, FloatArray] = {}
     if "corrected" in config.methods:
-        for a in config.alphas:
-            limit = partial(
-                corrected_population_policy,
-                env,
-                a,
-                clamp=config.clamp,
-                eps=config.eps,
-                reference=ref,
-                sampling=sampling,
-            )
-            if ref is None:
-                # Rewards depend on y - x only (circulant), so prompt 0 rolled gives every prompt.
-                row = limit(prompt=0)
-                table = np.stack([np.roll(row, x) for x in range(env.n)])
-            else:  # a given reference need not be circulant: solve every prompt
-                table = np.stack([limit(prompt=x) for x in range(env.n)])
-            corrected[a] = profile_1d(table)[1]
+        target = get_method("corrected").target
+        corrected = {a: profile_1d(target(env, config, a))[1] for a in config.alphas}
     runs = []
     for k, spec in enumerate(out.runs):
         _, prof, se = profile_1d(out.policies[k])

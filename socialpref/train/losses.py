@@ -16,22 +16,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from socialpref._validation import check_scalar
 from socialpref.train.device import require_torch
 
-torch = require_torch()
-F = torch.nn.functional
+require_torch()
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import Tensor  # noqa: E402
 
 
 def _check_beta(beta: float, owner: str) -> float:
-    b = float(beta)
-    if not math.isfinite(b) or b <= 0:
-        raise ValueError(
-            f"The 'beta' parameter of {owner} must be a finite number > 0. Got {beta!r} instead."
-        )
-    return b
+    return check_scalar(beta, "beta", float, min_val=0, include_boundaries="neither", owner=owner)
 
 
-def dpo_loss(chosen_logratio: Any, rejected_logratio: Any, beta: float = 1.0) -> Any:
+def dpo_loss(chosen_logratio: Tensor, rejected_logratio: Tensor, beta: float = 1.0) -> Tensor:
     """DPO's per-pair loss, Eq. (6) with Eq. (5): ``-log sigma(beta (rho_w - rho_l))``.
 
     Parameters
@@ -49,7 +48,9 @@ def dpo_loss(chosen_logratio: Any, rejected_logratio: Any, beta: float = 1.0) ->
     return -F.logsigmoid(beta * (chosen_logratio - rejected_logratio))
 
 
-def soft_dpo_loss(logratio_y1: Any, logratio_y2: Any, prob_y2: Any, beta: float = 1.0) -> Any:
+def soft_dpo_loss(
+    logratio_y1: Tensor, logratio_y2: Tensor, prob_y2: Tensor, beta: float = 1.0
+) -> Tensor:
     """DPO's cross-entropy with a soft label ``p = Pr(y2 > y1)``:
     ``-p log sigma(h) - (1 - p) log sigma(-h)``, ``h`` of Eq. (15)."""
     beta = _check_beta(beta, "soft_dpo_loss")
@@ -57,7 +58,7 @@ def soft_dpo_loss(logratio_y1: Any, logratio_y2: Any, prob_y2: Any, beta: float 
     return -(prob_y2 * F.logsigmoid(h) + (1.0 - prob_y2) * F.logsigmoid(-h))
 
 
-def ipo_loss(chosen_logratio: Any, rejected_logratio: Any, beta: float = 1.0) -> Any:
+def ipo_loss(chosen_logratio: Tensor, rejected_logratio: Tensor, beta: float = 1.0) -> Tensor:
     """IPO's per-pair loss (Azar et al. 2024, Eq. 17 there), regularisation ``tau = beta``:
     ``(rho_w - rho_l - 1 / (2 beta))^2``. Its population minimiser orders responses by NBC
     (Section 4: "IPO uses NBC as its objective").
@@ -69,7 +70,7 @@ def ipo_loss(chosen_logratio: Any, rejected_logratio: Any, beta: float = 1.0) ->
     return (chosen_logratio - rejected_logratio - 1.0 / (2.0 * beta)) ** 2
 
 
-def joint_variance(j_same: Any, j_swapped: Any) -> Any:
+def joint_variance(j_same: Tensor, j_swapped: Tensor) -> Tensor:
     """``Var_u[sigma(Delta r_u)] = J1 - (J1 + J2)^2`` clamped at 0 (proof of Lemma 5.3).
 
     ``J1 = J(l, w, l, w)`` (both copies of the pair in the same order) estimates
@@ -80,15 +81,15 @@ def joint_variance(j_same: Any, j_swapped: Any) -> Any:
 
 
 def corrected_dpo_loss(
-    chosen_logratio: Any,
-    rejected_logratio: Any,
-    var_sigma: Any,
-    alpha: float = 1.0,
+    chosen_logratio: Tensor,
+    rejected_logratio: Tensor,
+    var_sigma: Tensor,
+    alpha: float | Tensor = 1.0,
     beta: float = 1.0,
     *,
     clamp: float = 0.1,
     eps: float = 1e-6,
-) -> Any:
+) -> Tensor:
     """First-order corrected DPO, Eq. (14)-(16), with the paper's clamp and stable log.
 
     The likelihood of the observed preference is ``s + alpha/2 sigma''(h) V`` with
@@ -108,10 +109,8 @@ def corrected_dpo_loss(
     beta, clamp, eps : float
     """
     beta = _check_beta(beta, "corrected_dpo_loss")
-    if isinstance(alpha, (int, float)) and (not math.isfinite(alpha) or alpha < 0):
-        raise ValueError(
-            f"The 'alpha' parameter of corrected_dpo_loss must be a finite number >= 0. Got {alpha!r} instead."
-        )
+    if not isinstance(alpha, Tensor):
+        alpha = check_scalar(alpha, "alpha", float, min_val=0, owner="corrected_dpo_loss")
     h = beta * (chosen_logratio - rejected_logratio)
     s = torch.sigmoid(h)
     s_one_minus = torch.sigmoid(-h)
@@ -121,14 +120,16 @@ def corrected_dpo_loss(
     return -torch.log(torch.clamp(s + correction, min=eps))
 
 
-def _unanimity(labels: Any) -> tuple[Any, Any]:
+def _unanimity(labels: Tensor) -> tuple[Tensor, Tensor]:
     """Masks of rows where all types chose ``y2`` (``o = 1``) and where all chose ``y1``."""
     all_one = (labels > 0.5).all(dim=-1)
     all_zero = (labels < 0.5).all(dim=-1)
     return all_one, all_zero
 
 
-def consistent_loss(logratio_y1: Any, logratio_y2: Any, labels: Any, beta: float = 1.0) -> Any:
+def consistent_loss(
+    logratio_y1: Tensor, logratio_y2: Tensor, labels: Tensor, beta: float = 1.0
+) -> Tensor:
     """The consistent loss of Prop. 6.1 on all-types data (Eq. 17), one value per row.
 
     With ``h = beta (rho(y2) - rho(y1))`` (Eq. 15) and ``k = |U|`` (``labels.shape[-1]``):
@@ -150,7 +151,7 @@ def consistent_loss(logratio_y1: Any, logratio_y2: Any, labels: Any, beta: float
     )
 
 
-def _b3_integral_expansion(theta: Any, k: int) -> Any:
+def _b3_integral_expansion(theta: Tensor, k: int) -> Tensor:
     out = torch.zeros_like(theta)
     for j in range(k + 1):
         coef = math.comb(k, j) * (-1.0) ** j
@@ -167,18 +168,18 @@ class _B3Integral(torch.autograd.Function):  # type: ignore[name-defined,misc]
     with the exact derivative ``dI/dtheta = (1/theta - 1)^k`` as its backward."""
 
     @staticmethod
-    def forward(ctx: Any, theta: Any, k: int) -> Any:
+    def forward(ctx: Any, theta: Tensor, k: int) -> Tensor:
         ctx.save_for_backward(theta)
         ctx.k = k
         return _b3_integral_expansion(theta.double(), k).to(theta.dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None]:
         (theta,) = ctx.saved_tensors
         return grad * (1.0 / theta - 1.0) ** ctx.k, None
 
 
-def b3_integral(theta: Any, k: int) -> Any:
+def b3_integral(theta: Tensor, k: int) -> Tensor:
     """``I(theta) = int_1^theta (1/t - 1)^k dt`` exactly, for any integer ``k >= 0`` (Prop. B.3).
 
     Expanding ``(1 - t)^k t^-k = sum_j C(k, j) (-1)^j t^(j - k)`` and integrating term by term:
@@ -189,16 +190,19 @@ def b3_integral(theta: Any, k: int) -> Any:
     >>> round(float(b3_integral(torch.tensor(0.5, dtype=torch.float64), 1)), 6)
     -0.193147
     """
-    if isinstance(k, bool) or int(k) != k or k < 0:
-        raise ValueError(
-            f"The 'k' parameter of b3_integral must be an integer >= 0. Got {k!r} instead."
-        )
-    return _B3Integral.apply(theta, int(k))
+    k = check_scalar(k, "k", int, min_val=0, owner="b3_integral")
+    out: Tensor = _B3Integral.apply(theta, k)
+    return out
 
 
 def b3_loss(
-    logratio_y1: Any, logratio_y2: Any, labels: Any, beta: float = 1.0, *, min_prob: float = 1e-6
-) -> Any:
+    logratio_y1: Tensor,
+    logratio_y2: Tensor,
+    labels: Tensor,
+    beta: float = 1.0,
+    *,
+    min_prob: float = 1e-6,
+) -> Tensor:
     """The consistent loss of Prop. B.3: ``-s - I(s)`` with ``s = sigma(h(loser, winner))`` on
     unanimous rows (0 otherwise), ``I`` of :func:`b3_integral` with ``k = |U|``. For ``k = 1``
     it is DPO's loss minus 1. ``s`` is floored at ``min_prob`` to keep ``s^(1-k)`` finite."""

@@ -13,16 +13,16 @@ reward's order at ``pi*``; with the uniform reference the ratio is ``n pi`` and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy.stats import spearmanr
 
-from socialpref._typing import FloatArray
+from socialpref._typing import ArrayLike, FloatArray
 from socialpref.aggregate import top_choices
+from socialpref.errors import ParameterError
 
 
-def kl_divergence(p: Any, q: Any) -> float:
+def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
     """Mean over rows (prompts) of ``KL(p(.|x) || q(.|x)) = sum_y p log(p / q)``.
 
     >>> round(kl_divergence([[0.5, 0.5]], [[0.25, 0.75]]), 6)
@@ -31,7 +31,7 @@ def kl_divergence(p: Any, q: Any) -> float:
     p = np.asarray(p, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
     if p.shape != q.shape:
-        raise ValueError(
+        raise ParameterError(
             f"The 'q' parameter must have the shape of 'p' {p.shape}. Got {q.shape} instead."
         )
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -39,24 +39,44 @@ def kl_divergence(p: Any, q: Any) -> float:
     return float(np.mean(terms.sum(axis=-1)))
 
 
-def spearman(a: Any, b: Any) -> float:
+_TIE_DIGITS = 10  # values equal to this many significant digits are ties
+
+
+def _ties_kept(x: FloatArray) -> FloatArray:
+    """``x`` rounded to :data:`_TIE_DIGITS` significant digits of its largest magnitude, so that
+    values that are equal in exact arithmetic (e.g. a symmetric profile's ``delta`` and
+    ``-delta``) rank as ties whatever the last bits of their floating-point computation."""
+    scale = float(np.max(np.abs(x)))
+    if scale == 0.0:
+        return x
+    step = 10.0 ** (np.floor(np.log10(scale)) - _TIE_DIGITS)
+    return np.asarray(np.round(x / step) * step, dtype=np.float64)
+
+
+def spearman(a: ArrayLike, b: ArrayLike) -> float:
     """Spearman rank correlation of two 1-D arrays (0 when either is constant).
+
+    Values equal to 10 significant digits are ties (average ranks), so rounding noise in the
+    last bits of a computation cannot reorder exactly tied values.
 
     >>> spearman([1, 2, 3], [10, 20, 15])
     0.5
+    >>> spearman([1.0, 2.0, 2.0 + 1e-15, 3.0], [1, 3, 2, 4]) == spearman([1, 2, 2, 3], [1, 3, 2, 4])
+    True
     """
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
-        raise ValueError(
+        raise ParameterError(
             f"The 'b' parameter must have the shape of 'a' {a.shape}. Got {b.shape} instead."
         )
+    a, b = _ties_kept(a), _ties_kept(b)
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return 0.0
     return float(spearmanr(a, b).statistic)
 
 
-def top_agreement(policy: Any, target: Any, tol: float = 1e-9) -> float:
+def top_agreement(policy: ArrayLike, target: ArrayLike, tol: float = 1e-9) -> float:
     """Share of prompts ``x`` where ``argmax_y policy[x, y]`` is among the top choices of
     ``target[x]`` (ties within ``tol`` all count as top).
 
@@ -69,7 +89,7 @@ def top_agreement(policy: Any, target: Any, tol: float = 1e-9) -> float:
     return float(np.mean(hits))
 
 
-def normalise_rows(table: Any) -> FloatArray:
+def normalise_rows(table: ArrayLike) -> FloatArray:
     """Scale each row of a non-negative table to sum to one (e.g. NBC scores -> a policy)."""
     t = np.asarray(table, dtype=np.float64)
     return np.asarray(t / t.sum(axis=-1, keepdims=True), dtype=np.float64)
@@ -108,7 +128,11 @@ class PolicyMetrics:
 
 
 def policy_metrics(
-    policy: Any, optimal: Any, nbc_table: Any, average: Any, reference: Any = None
+    policy: ArrayLike,
+    optimal: ArrayLike,
+    nbc_table: ArrayLike,
+    average: ArrayLike,
+    reference: ArrayLike | None = None,
 ) -> PolicyMetrics:
     """All metrics of ``policy[x, y]`` against ``pi*``, NBC and the average reward tables.
 

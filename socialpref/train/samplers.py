@@ -17,12 +17,21 @@ preference model). No Python loop runs per sample: 500,000 pairs take a few mill
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from socialpref._typing import ArrayLike
+from socialpref._validation import check_scalar
+from socialpref.errors import ParameterError
 from socialpref.train.device import require_torch
 from socialpref.train.environment import SyntheticEnvironment
 
-torch = require_torch()
+require_torch()
+
+import torch  # noqa: E402
+from torch import Tensor  # noqa: E402
+
+GeneratorLike = torch.Generator | int | None
+"""A ``torch.Generator``, or an int seed for a fresh one (None: seed 0)."""
+DeviceLike = str | torch.device
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,11 @@ class PreferencePairs:
         The annotator's type index per pair (anonymous data; hidden from the learner).
     """
 
-    x: Any
-    y1: Any
-    y2: Any
-    labels: Any
-    types: Any = None
+    x: Tensor
+    y1: Tensor
+    y2: Tensor
+    labels: Tensor
+    types: Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -59,38 +68,36 @@ class PairedPreferences:
 
     first: PreferencePairs
     second: PreferencePairs
-    types: Any
+    types: Tensor
 
     def __len__(self) -> int:
         return len(self.first)
 
 
 def _check_count(n_pairs: int, owner: str) -> int:
-    if isinstance(n_pairs, bool) or int(n_pairs) != n_pairs or n_pairs < 1:
-        raise ValueError(
-            f"The 'n_pairs' parameter of {owner} must be an integer >= 1. Got {n_pairs!r} instead."
-        )
-    return int(n_pairs)
+    return check_scalar(n_pairs, "n_pairs", int, min_val=1, owner=owner)
 
 
-def _generator(generator: Any, device: Any) -> Any:
+def _generator(generator: GeneratorLike, device: DeviceLike) -> torch.Generator:
     if isinstance(generator, torch.Generator):
         return generator
     if generator is None or isinstance(generator, int):
         g = torch.Generator(device=device)
         g.manual_seed(0 if generator is None else int(generator))
         return g
-    raise ValueError(
+    raise ParameterError(
         f"The 'generator' parameter must be a torch.Generator or an int seed. Got {generator!r} instead."
     )
 
 
-def win_table(env: SyntheticEnvironment, device: Any = "cpu", dtype: Any = None) -> Any:
+def win_table(
+    env: SyntheticEnvironment, device: DeviceLike = "cpu", dtype: torch.dtype | None = None
+) -> Tensor:
     """The exact table ``P[u, x, y1, y2] = Pr(y2 > y1 | u, x)`` as a torch tensor."""
     return torch.as_tensor(env.win_probabilities(), dtype=dtype or torch.float32, device=device)
 
 
-def sampling_table(sampling: Any, n: int) -> Any:
+def sampling_table(sampling: ArrayLike | None, n: int) -> Tensor | None:
     """Validate a sampling distribution ``D[x, y] = D(y | x)``: None (uniform) or an ``(n, n)``
     table of finite, non-negative probabilities whose rows sum to 1 (within 1e-6). Returns None
     or the row cumulative sums as a float64 CPU tensor (last column exactly 1)."""
@@ -98,16 +105,16 @@ def sampling_table(sampling: Any, n: int) -> Any:
         return None
     d = torch.as_tensor(sampling, dtype=torch.float64, device="cpu")
     if d.shape != (n, n):
-        raise ValueError(
+        raise ParameterError(
             f"The 'sampling' parameter must be an ({n}, {n}) table D(y | x). Got shape {tuple(d.shape)} instead."
         )
     if not bool(torch.isfinite(d).all()) or bool((d < 0).any()):
-        raise ValueError(
+        raise ParameterError(
             "The 'sampling' parameter must hold finite probabilities >= 0. Got negative or non-finite entries."
         )
     sums = d.sum(dim=1)
     if float((sums - 1.0).abs().max()) > 1e-6:
-        raise ValueError(
+        raise ParameterError(
             f"The 'sampling' parameter must have rows summing to 1. Got row sums {sums.tolist()} instead."
         )
     cdf = torch.cumsum(d / sums[:, None], dim=1)
@@ -115,7 +122,7 @@ def sampling_table(sampling: Any, n: int) -> Any:
     return cdf
 
 
-def _draw_responses(cdf: Any, x: Any, g: Any, device: Any) -> Any:
+def _draw_responses(cdf: Tensor, x: Tensor, g: torch.Generator, device: DeviceLike) -> Tensor:
     """``y ~ D(. | x)`` by inverse CDF: ``x + u`` searched in the flattened ``x + cdf[x, :]``,
     which is non-decreasing over all cells, so one ``searchsorted`` serves every prompt."""
     n = cdf.shape[0]
@@ -126,8 +133,12 @@ def _draw_responses(cdf: Any, x: Any, g: Any, device: Any) -> Any:
 
 
 def _draw_pairs(
-    env: SyntheticEnvironment, n: int, g: Any, device: Any, cdf: Any = None
-) -> tuple[Any, Any, Any]:
+    env: SyntheticEnvironment,
+    n: int,
+    g: torch.Generator,
+    device: DeviceLike,
+    cdf: Tensor | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
     x = torch.randint(env.n, (n,), generator=g, device=device)
     if cdf is not None:
         return x, _draw_responses(cdf, x, g, device), _draw_responses(cdf, x, g, device)
@@ -136,21 +147,23 @@ def _draw_pairs(
     return x, y1, y2
 
 
-def _draw_types(env: SyntheticEnvironment, n: int, g: Any, device: Any) -> Any:
+def _draw_types(
+    env: SyntheticEnvironment, n: int, g: torch.Generator, device: DeviceLike
+) -> Tensor:
     w = torch.as_tensor(env.weights, dtype=torch.float64, device=device)
     return torch.multinomial(w, n, replacement=True, generator=g)
 
 
-def _bernoulli(p: Any, g: Any) -> Any:
+def _bernoulli(p: Tensor, g: torch.Generator) -> Tensor:
     return (torch.rand(p.shape, generator=g, device=p.device, dtype=p.dtype) < p).to(torch.float32)
 
 
 def sample_anonymous(
     env: SyntheticEnvironment,
     n_pairs: int,
-    generator: Any = None,
-    device: Any = "cpu",
-    sampling: Any = None,
+    generator: GeneratorLike = None,
+    device: DeviceLike = "cpu",
+    sampling: ArrayLike | None = None,
 ) -> PreferencePairs:
     """Anonymous data: each pair labelled by one annotator of a random type ``u ~ p(u)`` (Eq. 8).
 
@@ -188,9 +201,9 @@ def sample_anonymous(
 def sample_all_types(
     env: SyntheticEnvironment,
     n_pairs: int,
-    generator: Any = None,
-    device: Any = "cpu",
-    sampling: Any = None,
+    generator: GeneratorLike = None,
+    device: DeviceLike = "cpu",
+    sampling: ArrayLike | None = None,
 ) -> PreferencePairs:
     """Maximum-information data (Section 6): every pair labelled once by each type.
 
@@ -208,9 +221,9 @@ def sample_all_types(
 def sample_paired(
     env: SyntheticEnvironment,
     n_pairs: int,
-    generator: Any = None,
-    device: Any = "cpu",
-    sampling: Any = None,
+    generator: GeneratorLike = None,
+    device: DeviceLike = "cpu",
+    sampling: ArrayLike | None = None,
 ) -> PairedPreferences:
     """Paired data (Section 5.3): two independent pairs, both labelled by one annotator of a
     random type, the input of the joint-likelihood model (Lemma 5.3)."""
@@ -228,7 +241,7 @@ def sample_paired(
     )
 
 
-def consensus_probability(win_probs: Any) -> Any:
+def consensus_probability(win_probs: Tensor) -> Tensor:
     """``Pr(o = 1 | all types agree) = prod z / (prod z + prod (1 - z))`` over the last axis,
     computed in log space; for Bradley-Terry it equals ``sigma(sum_u Delta r_u)``
     (proof of Prop. 6.1)."""
@@ -240,9 +253,9 @@ def consensus_probability(win_probs: Any) -> Any:
 def sample_consensus(
     env: SyntheticEnvironment,
     n_pairs: int,
-    generator: Any = None,
-    device: Any = "cpu",
-    sampling: Any = None,
+    generator: GeneratorLike = None,
+    device: DeviceLike = "cpu",
+    sampling: ArrayLike | None = None,
 ) -> PreferencePairs:
     """Consensus-conditioned data: the label all types give once they agree (resampling all
     types until consensus, drawn in one step from :func:`consensus_probability`)."""

@@ -59,6 +59,12 @@ def test_metric_helpers():
     assert kl_divergence([[1.0, 0.0]], [[0.5, 0.5]]) == pytest.approx(np.log(2))
     assert spearman([1, 2, 3, 4], [2, 4, 6, 8]) == pytest.approx(1.0)
     assert spearman([1, 1, 1], [1, 2, 3]) == 0.0
+    # exact ties stay ties under rounding noise (a symmetric profile computed two ways)
+    rng = np.random.default_rng(0)
+    base = np.concatenate([np.linspace(0.02, 0.03, 20), np.linspace(0.03, 0.02, 20)])
+    noisy = base * (1 + rng.uniform(-4e-16, 4e-16, size=40))
+    other = rng.normal(size=40)
+    assert spearman(noisy, other) == pytest.approx(spearman(base, other), abs=1e-12)
     assert top_agreement([[0.2, 0.8]], [[1.0, 1.0]]) == 1.0  # ties: both are top choices
     with pytest.raises(ValueError, match="'q'"):
         kl_divergence([[0.5, 0.5]], [[1.0]])

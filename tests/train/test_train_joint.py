@@ -86,6 +86,7 @@ def fitted():
     return _fit_mlp_joint()
 
 
+@pytest.mark.slow
 def test_mlp_joint_estimates_exact_joint_probability(fitted):
     # Fresh paired rows (another seed): J against E_u[sigma_u(x, a, b) sigma_u(x', a', b')].
     p, j_same, j_swapped, _ = _exact_moments()
@@ -108,6 +109,7 @@ def test_mlp_joint_estimates_exact_joint_probability(fitted):
         assert (est_swapped[k] - j_swapped.reshape(-1)).abs().mean() < ATOL_J
 
 
+@pytest.mark.slow
 def test_mlp_joint_variance_is_nonnegative_and_close_to_exact(fitted):
     _, _, _, var = _exact_moments()
     cell_a, cell_b = _all_cells(len(SEEDS))

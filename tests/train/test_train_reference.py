@@ -12,9 +12,10 @@ from socialpref import dpo_limit_policy, optimal_policy
 from socialpref.train.config import TrainConfig
 from socialpref.train.environment import SyntheticEnvironment
 from socialpref.train.limits import corrected_population_policy
+from socialpref.train.methods import nbc_win_rates
 from socialpref.train.metrics import kl_divergence, policy_metrics
 from socialpref.train.models import BatchedPolicy
-from socialpref.train.runner import nbc_win_rates, train_batched
+from socialpref.train.runner import train_batched
 from socialpref.train.samplers import sample_all_types, sample_anonymous, sample_paired
 
 ATOL = 1e-9  # exact targets against the core

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from socialpref.train.config import METHODS, TrainConfig
+from socialpref.errors import ParameterError
+from socialpref.train.config import BUILTIN_METHODS, TrainConfig
 from socialpref.train.device import resolve_device
 from socialpref.train.environment import SyntheticEnvironment
-from socialpref.train.limits import corrected_population_policy
-from socialpref.train.metrics import kl_divergence, normalise_rows
-from socialpref.train.runner import nbc_win_rates, train_batched
+from socialpref.train.methods import get_method, nbc_win_rates
+from socialpref.train.metrics import kl_divergence
+from socialpref.train.runner import train_batched
 from socialpref.train.samplers import sample_anonymous
 
 # A small environment whose targets are far from uniform (and from each other); equally likely
@@ -33,7 +34,7 @@ SMALL = {
 def trained():
     torch.set_num_threads(1)
     config = TrainConfig(
-        methods=METHODS,
+        methods=BUILTIN_METHODS,
         alphas=(1.0,),
         seeds=(0,),
         reward_steps=300,
@@ -41,28 +42,16 @@ def trained():
         warmup_steps=100,
         **SMALL,
     )
-    return train_batched(ENV, config, "cpu")
+    return config, train_batched(ENV, config, "cpu")
 
 
-def _target(method: str) -> np.ndarray:
-    if (
-        method == "corrected"
-    ):  # warm-up at 80%: the correction's optimum (Eq. 14-16, exact variance)
-        row = corrected_population_policy(ENV, 1.0)
-        return np.stack([np.roll(row, x) for x in range(ENV.n)])
-    if method == "nbc":
-        return normalise_rows(ENV.nbc())
-    if method == "dpo":
-        return ENV.dpo_limit_policy()
-    if method == "ipo":
-        return ENV.ipo_limit_policy()
-    return ENV.optimal_policy()
-
-
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", BUILTIN_METHODS)
 def test_each_method_moves_toward_its_target(trained, method):
+    # Each method's target is its exact infinite-data policy from the method table (corrected:
+    # the global optimum of Eq. 14-16 with the exact variance).
+    config, trained = trained
     k = [r.method for r in trained.runs].index(method)
-    target = _target(method)
+    target = get_method(method).target(ENV, config, trained.runs[k].alpha)
     uniform = np.full_like(target, 1.0 / ENV.n)
     before, after = kl_divergence(target, uniform), kl_divergence(target, trained.policies[k])
     assert after < 0.25 * before, (method, before, after)
@@ -72,6 +61,7 @@ def test_each_method_moves_toward_its_target(trained, method):
 
 
 def test_first_dpo_step_loss_is_ln2(trained):
+    _, trained = trained
     k = [r.method for r in trained.runs].index("dpo")
     # Tabular logits start at zero: the policy equals the uniform reference.
     assert trained.losses[k, 0] == pytest.approx(math.log(2.0), abs=1e-6)
@@ -79,6 +69,7 @@ def test_first_dpo_step_loss_is_ln2(trained):
 
 
 def test_consistent_beats_dpo_on_kl_to_optimal(trained):
+    _, trained = trained
     names = [r.method for r in trained.runs]
     opt = ENV.optimal_policy()
     kl = {
@@ -132,7 +123,7 @@ def test_nbc_win_rates_estimate_nbc():
 
 
 def test_config_validation_and_device():
-    with pytest.raises(ValueError, match="'methods'"):
+    with pytest.raises(ParameterError, match=r"'methods'.*'dpo'"):
         TrainConfig(methods=("ppo",))
     with pytest.raises(ValueError, match="'alphas'"):
         TrainConfig(methods=("corrected",), alphas=(-1.0,))
