@@ -92,6 +92,8 @@ def generated_options(
         text = f.metadata.get("help")
         if not text:
             raise TypeError(f"The field {f.name!r} of {cls.__name__} has no help text.")
+        if "choices" in f.metadata:
+            text = f"{text} One of: {', '.join(f.metadata['choices'])}."
         out.append(
             GeneratedOption(
                 name=f.name,
@@ -108,6 +110,7 @@ def config_options(
     cls: type,
     flags: Mapping[str, Sequence[str]] | None = None,
     fields: Mapping[str, CliField] | None = None,
+    panel: str | None = None,
 ) -> Callable[[F], F]:
     """Decorator: one option per field of the dataclass ``cls``; the command receives them.
 
@@ -119,6 +122,10 @@ def config_options(
         Field name -> its flags (default ``--field-name``), e.g. ``{"n_pairs": ("--pairs",)}``.
     fields : mapping, optional
         Field name -> :class:`CliField`, for fields whose type is not written as itself.
+    panel : str, optional
+        The help panel that lists the generated options (default: with the others).
+
+    A field's ``metadata["choices"]``, when present, is listed in its help.
 
     The decorated command takes a keyword ``config_fields: dict`` (field name -> value, parsed)
     besides its own options.
@@ -137,7 +144,7 @@ def config_options(
             inspect.Parameter(
                 o.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(o.default, *o.flags, help=o.help),
+                default=typer.Option(o.default, *o.flags, help=o.help, rich_help_panel=panel),
                 annotation=o.cli.annotation,
             )
             for o in options

@@ -8,12 +8,7 @@ and help texts).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import inspect
 import shutil
-import typing
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +27,7 @@ from socialpref_cli.common import (
     run_library,
     write_json,
 )
+from socialpref_cli.config_options import config_options
 
 llm_app = typer.Typer(
     help="LLM experiments on HH-RLHF-style data: relabel, train (TRL), evaluate. Needs the 'llm' extra.",
@@ -64,47 +60,6 @@ def _import(*modules: str) -> list[Any]:
         raise fail(str(exc)) from None
     quiet_transformers()
     return loaded
-
-
-def config_options(
-    cls: type, exclude: tuple[str, ...] = ()
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a command one option per field of the dataclass ``cls`` and pass it ``config=cls(...)``.
-
-    Option names, defaults and help texts come from the fields (``help`` metadata; ``choices``
-    are listed in the help); an invalid value is a one-line error from the dataclass's checks.
-    """
-    hints = typing.get_type_hints(cls)
-    fields = [f for f in dataclasses.fields(cls) if f.name not in exclude]
-
-    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
-        own = [p for p in inspect.signature(fn).parameters.values() if p.name != "config"]
-        added = []
-        for f in fields:
-            help_text = f.metadata["help"]
-            if "choices" in f.metadata:
-                help_text += f" One of: {', '.join(f.metadata['choices'])}."
-            added.append(
-                inspect.Parameter(
-                    f.name,
-                    inspect.Parameter.KEYWORD_ONLY,
-                    default=typer.Option(f.default, help=help_text, rich_help_panel="Training"),
-                    annotation=hints[f.name],
-                )
-            )
-
-        @functools.wraps(fn)
-        def wrapper(**kwargs: Any) -> None:
-            values = {f.name: kwargs.pop(f.name) for f in fields}
-            config = run_library(cls, **values)
-            fn(config=config, **kwargs)
-
-        wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added
-        )
-        return wrapper
-
-    return decorate
 
 
 @llm_app.command("relabel")
@@ -213,9 +168,9 @@ class _Progress:
         return Steps()
 
 
-@config_options(LLMTrainConfig)
+@config_options(LLMTrainConfig, panel="Training")
 def train(
-    config: LLMTrainConfig,
+    config_fields: dict[str, Any],
     model: Path = typer.Option(
         ..., help="Local Hugging Face model folder (weights, config, tokenizer)."
     ),
@@ -232,6 +187,7 @@ def train(
     force: bool = typer.Option(False, help="Replace an existing --output-dir."),
 ) -> None:
     """Train LoRA DPO policies or reward models with TRL on relabelled pairs, one run per seed."""
+    config = run_library(LLMTrainConfig, **config_fields)
     seed_list = parse_seeds(seeds)
     experiment, figure = _import("experiment", "figure")
     import accelerate

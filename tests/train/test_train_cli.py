@@ -137,9 +137,9 @@ def test_errors_are_one_line_and_write_nothing(tmp_path, extra, message):
 
 
 def _synthetic_command():
-    from typer.main import get_command
+    from socialpref_cli.main import load_command
 
-    return get_command(app).commands["train"].commands["synthetic"]  # type: ignore[attr-defined]
+    return load_command("train").commands["synthetic"]  # type: ignore[attr-defined]
 
 
 def test_every_config_field_is_an_option_with_its_default_and_help():
