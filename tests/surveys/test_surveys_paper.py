@@ -32,10 +32,21 @@ def declared_wave(sav, tmp_path: Path) -> Path:
         "WEIGHT_W7": weights.tolist(),
     }
     labels = {
-        "Q_W7": {1.0: "Yes", 2.0: "No", 3.0: "Maybe", 8.0: "Other", 97.0: "Skipped",
-                 98.0: "Not asked", 99.0: "Refused"},  # fmt: skip
-        "F_PARTYSUM_FINAL": {1.0: "Rep/Lean Rep", 2.0: "Dem/Lean Dem", 9.0: "DK/Refused/No lean",
-                             77.0: "Web blank"},  # fmt: skip
+        "Q_W7": {
+            1.0: "Yes",
+            2.0: "No",
+            3.0: "Maybe",
+            8.0: "Other",
+            97.0: "Skipped",
+            98.0: "Not asked",
+            99.0: "Refused",
+        },
+        "F_PARTYSUM_FINAL": {
+            1.0: "Rep/Lean Rep",
+            2.0: "Dem/Lean Dem",
+            9.0: "DK/Refused/No lean",
+            77.0: "Web blank",
+        },
     }
     missing = {
         "Q_W7": [8.0, {"lo": 97.0, "hi": 98.0}],  # one declared value and one declared range
@@ -51,9 +62,7 @@ def _paper_shares(path: Path) -> tuple[list[str], list[str], np.ndarray]:
     frame = frame[(frame["Q_W7"] != 99) & (frame["F_PARTYSUM_FINAL"] != 99)]
     codes = sorted(frame["Q_W7"].unique())
     types = sorted(frame["F_PARTYSUM_FINAL"].unique())
-    table = (
-        frame.groupby(["F_PARTYSUM_FINAL", "Q_W7"])["WEIGHT_W7"].sum().unstack(fill_value=0.0)
-    )
+    table = frame.groupby(["F_PARTYSUM_FINAL", "Q_W7"])["WEIGHT_W7"].sum().unstack(fill_value=0.0)
     counts = table.loc[types, codes].to_numpy()
     q_labels = [meta.variable_value_labels["Q_W7"][c] for c in codes]
     t_labels = [meta.variable_value_labels["F_PARTYSUM_FINAL"][t] for t in types]
