@@ -29,7 +29,7 @@ import numpy as np
 from socialpref._typing import FloatArray
 from socialpref._validation import check_scalar
 from socialpref.aggregate import AggregateComparison, compare_aggregates_batch
-from socialpref.errors import DataError, ParameterError
+from socialpref.errors import DataError, ParameterError, SocialPrefError
 from socialpref.luce import ZERO_POLICIES, ZeroPolicy, luce_rewards
 from socialpref.preference import PreferenceModel, get_model
 from socialpref.surveys.binning import bin_variable
@@ -160,7 +160,7 @@ def _analyze_all(
     model: PreferenceModel | str | None,
     zero_policy: ZeroPolicy,
     beta: float | None,
-) -> tuple[dict[str, tuple[QuestionAnalysis, _Prepared]], dict[str, ValueError]]:
+) -> tuple[dict[str, tuple[QuestionAnalysis, _Prepared]], dict[str, SocialPrefError]]:
     """Analyse ``variables``: results by name, and the error of each that cannot be analysed.
 
     ``beta``: compute every target (:func:`socialpref.targets.compare_targets_batch`, with the
@@ -170,12 +170,12 @@ def _analyze_all(
         counted = _all_cell_counts(survey, variables, coding, rule)
     else:
         counted = [_cell_counts(survey, v, coding, rule) for v in variables]
-    errors: dict[str, ValueError] = {}
+    errors: dict[str, SocialPrefError] = {}
     prepared: list[_Prepared] = []
     for var, counts in zip(variables, counted, strict=True):
         try:
             prepared.append(_prepare(survey, var, coding, counts, rule, sampling))
-        except ValueError as exc:
+        except SocialPrefError as exc:
             errors[var.name] = exc
     results: dict[str, tuple[QuestionAnalysis, _Prepared]] = {}
     groups: dict[tuple[int, int], list[_Prepared]] = {}
@@ -184,13 +184,13 @@ def _analyze_all(
     for group in groups.values():
         try:
             flat = luce_rewards(np.concatenate([p.shares for p in group]), zero_policy)
-        except ValueError:  # e.g. zero_policy="error": find out which questions, one by one
+        except SocialPrefError:  # e.g. zero_policy="error": find out which, one by one
             pending = []
             for prep in group:
                 try:
                     luce_rewards(prep.shares, zero_policy, options=prep.options, types=prep.types)
                     pending.append(prep)
-                except ValueError as exc:
+                except SocialPrefError as exc:
                     errors[prep.var.name] = exc
             group = pending
             if not group:
@@ -266,7 +266,7 @@ def _run(
     on_unknown: str = "error",
     targets: bool = False,
     beta: float = DEFAULT_BETA,
-) -> tuple[SurveyAnalysis, dict[str, ValueError]]:
+) -> tuple[SurveyAnalysis, dict[str, SocialPrefError]]:
     """:func:`analyze_survey`, and the exception of each column that could not be analysed."""
     kinds = _include_kinds(include)
     _check_options(zero_policy, bootstrap, model, level, bins, kinds, beta)
