@@ -156,6 +156,14 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
+@contextmanager
+def status(title: str) -> Iterator[Callable[[str], object]]:
+    """A spinner on stderr while a long step runs (rich hides it when stderr is not a
+    terminal); yields the function that says what it is doing now."""
+    with err_console.status(title) as shown:
+        yield lambda text: shown.update(f"{title}: {text}")
+
+
 def warn_run(analysis: Any, notes: Sequence[str] | None = None) -> None:
     """Warn (stderr) about what a run of :func:`socialpref.app.analyze_sources` left out:
     respondents without a weight, ``notes`` (default the run's), skipped sources."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from socialpref.app import AnalysisOptions, SweepOptions
-from socialpref_cli.common import console, warn_run
+from socialpref_cli.common import console, status, warn_run
 from socialpref_cli.constants import EXIT_SKIPPED, HELP
 from socialpref_cli.options import analysis_options
 
@@ -67,10 +67,18 @@ def report(
     if out is None:
         out = Path("reports") / slug(sources[0].stem)
     check_target(out, force)
-    built = build_survey_report(
-        sources, options, sweep, includes=includes, command=_command_line("report")
-    )
-    _done(write_report(built, out, force=force))
+    with status("socialpref report") as step:
+        built = build_survey_report(
+            sources,
+            options,
+            sweep,
+            includes=includes,
+            command=_command_line("report"),
+            progress=step,
+        )
+        step("tables and figures")
+        path = write_report(built, out, force=force)
+    _done(path)
     warn_run(built.run.analysis, ())
     if not built.run.analysis.complete:
         raise typer.Exit(EXIT_SKIPPED)

@@ -7,11 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
 from socialpref.app import AnalysisOptions, SweepOptions, SweepRun, analyze_sources, sweep_sources
-from socialpref_cli.common import console, err_console, json_writer, warn_run, write_together
+from socialpref_cli.common import (
+    console,
+    err_console,
+    json_writer,
+    status,
+    warn_run,
+    write_together,
+)
 from socialpref_cli.constants import EXIT_SKIPPED, HELP
 from socialpref_cli.options import analysis_options
 
@@ -44,8 +52,8 @@ def _questions_table(run: SweepRun) -> Table:
             q.analysis.source,
             q.analysis.question,
             _tv(res.min_tv),
-            "-" if sup is None else sup.interval_text(),
-            pair,
+            "-" if sup is None else escape(sup.interval_text()),
+            escape(pair),
             "yes" if res.top_flip else "",
             "-" if sup is None else f"{sup.p_flippable:.2f}",
             "-" if sup is None else f"{sup.p_top_flip:.2f}",
@@ -63,7 +71,7 @@ def _summary_table(run: SweepRun) -> Table:
     table.add_column("")
     columns: list[dict[str, Any]] = [sens.summary]
     if len(by_source) > 1:
-        table.add_column("all", justify="right")
+        table.add_column("all (pooled)", justify="right")
         for name in by_source:
             table.add_column(name, justify="right")
         columns += list(by_source.values())
@@ -94,7 +102,8 @@ def sensitivity_command(
     sweep: SweepOptions,
 ) -> None:
     """Smallest total-variation change of the sampling distribution that changes NBC's order."""
-    analysis = analyze_sources(sources, options)
+    with status("socialpref") as step:
+        analysis = analyze_sources(sources, options, progress=step)
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"min-TV ({sweep.solver})", total=len(analysis.questions))
         run = sweep_sources(analysis, sweep, progress=lambda n: bar.advance(task, n))

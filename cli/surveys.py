@@ -10,12 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from socialpref.app import AnalysisOptions, analyze_sources
 from socialpref.surveys import INCLUDABLE_KINDS, QuestionAnalysis, SurveyAnalysis, read_source
 from socialpref.targets import TARGET_NAMES
-from socialpref_cli.common import console, json_writer, warn, warn_run, write_json, write_together
+from socialpref_cli.common import (
+    console,
+    json_writer,
+    status,
+    warn,
+    warn_run,
+    write_json,
+    write_together,
+)
 from socialpref_cli.constants import EXIT_SKIPPED, HELP
 from socialpref_cli.options import analysis_options
 
@@ -111,7 +120,7 @@ def list_command(
 
 
 def _interval(value: float, low: float, high: float, fmt: str) -> str:
-    return f"{value:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+    return escape(f"{value:{fmt}} [{low:{fmt}}, {high:{fmt}}]")  # brackets are not markup
 
 
 def _question_tables(qa: QuestionAnalysis) -> list[Table]:
@@ -247,7 +256,7 @@ def _excluded_table(result: SurveyAnalysis, paper: bool) -> Table | None:
 
 def _tops(qa: QuestionAnalysis, name: str) -> str:
     tops = (qa.target_tops or {}).get(name, ())
-    return "none" if not tops else _shorten(" = ".join(tops), 28)
+    return "none" if not tops else escape(_shorten(" = ".join(tops), 28))
 
 
 def _targets_table(questions: list[QuestionAnalysis]) -> Table:
@@ -288,7 +297,8 @@ def analyze_command(
     options: AnalysisOptions,
 ) -> None:
     """Analyse every question (or each --question) of every source; the rest is listed as skipped."""
-    run = analyze_sources(sources, options)
+    with status("socialpref") as step:
+        run = analyze_sources(sources, options, progress=step)
     result = run.merged
     outputs: list[tuple[Path, Callable[[Path], object]]] = []
     if json_path is not None:

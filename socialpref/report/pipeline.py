@@ -10,7 +10,7 @@ finds the embedded demo wave of a repository checkout (``data/demo/ATP W900.sav`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,7 @@ def build_survey_report(
     includes: Sequence[str | Path] = (),
     command: str = "socialpref report",
     names: Sequence[str] | None = None,
+    progress: Callable[[str], object] | None = None,
 ) -> SurveyReport:
     """Analyse ``sources`` with the application layer and gather what the report shows.
 
@@ -109,6 +110,9 @@ def build_survey_report(
     names : sequence of str, optional
         How the provenance names the inputs (default: the paths as given), sources then
         includes.
+    progress : callable, optional
+        Called with a short description before each step (see
+        :func:`socialpref.app.analyze_sources`).
 
     Raises
     ------
@@ -126,7 +130,9 @@ def build_survey_report(
     included: list[IncludedResult] = [
         load_include(p, n) for p, n in zip(includes, shown[len(sources) :], strict=True)
     ]
-    analysis = analyze_sources(sources, options)
+    analysis = analyze_sources(sources, options, progress=progress)
+    if progress is not None:
+        progress("sensitivity sweep")
     run = sweep_sources(analysis, sweep, solve_all=True)  # the table shows dropped ones too
     opts = analysis.options
     provenance = collect_provenance(
