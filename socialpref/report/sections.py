@@ -527,7 +527,7 @@ def question_section(
     headers += [f"Share {u}" for u in types] + [f"Reward {u}" for u in types]
     headers += ["Average reward", nbc_name]
     if b is not None:
-        headers += ["NBC 95% interval"]
+        headers += ["Average reward 95% interval", "NBC 95% interval"]
     if dist is not None and flipped is not None:
         headers += ["Flipping distribution", "NBC (flipping)"]
     if t is not None:
@@ -539,7 +539,10 @@ def question_section(
         row += [number(qa.rewards[u, i]) for u in range(len(types))]
         row += [number(qa.average_reward[i]), number(qa.nbc[i])]
         if b is not None:
-            row += [f"[{number(b.nbc_low[i])}, {number(b.nbc_high[i])}]"]
+            row += [
+                f"[{number(b.average_reward_low[i])}, {number(b.average_reward_high[i])}]",
+                f"[{number(b.nbc_low[i])}, {number(b.nbc_high[i])}]",
+            ]
         if dist is not None and flipped is not None:
             row += [number(dist[i]), number(flipped[i])]
         if t is not None:
