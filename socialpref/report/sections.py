@@ -57,6 +57,10 @@ def _p(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
 def _tops_verdict(qa: QuestionAnalysis) -> str:
     if not qa.tops_differ:
         return "agree"
@@ -462,7 +466,7 @@ def _verdict_text(q: QuestionSensitivity) -> str:
             text += (
                 f" (bootstrap: {sup.interval_text()}, flippable in "
                 f"{sup.p_flippable:.0%} of the replicates, the pair's order held in "
-                f"{_p(sup.p_pair_order)}: **{q.flip_verdict}**)"
+                f"{_pct(sup.p_pair_order)} of them: **{q.flip_verdict}**)"
             )
         parts.append(text + ".")
     elif res is not None:
@@ -566,7 +570,7 @@ def question_section(
         rank_note = (
             f"Bootstrap: flippable in {sup.p_flippable:.0%} of {sup.n_boot} replicates, minimal "
             f"TV {sup.interval_text()}, the flipped pair's order held in "
-            f"{_p(sup.p_pair_order)}: flip {q.flip_verdict}."
+            f"{_pct(sup.p_pair_order)} of them: flip {q.flip_verdict}."
         )
     files: list[tuple[str, str, Any]] = [
         (
