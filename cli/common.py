@@ -1,18 +1,21 @@
-"""Helpers shared by the command groups: one-line errors, atomic writes, shared options."""
+"""Helpers shared by the command groups: one-line errors, atomic writes, seeds."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from socialpref.errors import SocialPrefError
+from socialpref_cli.constants import DEBUG_KEY
 
 console = Console()
 err_console = Console(stderr=True)
@@ -31,13 +34,54 @@ def warn(message: str, tag: str = "Warning:") -> None:
     err_console.print(f"[yellow]{tag}[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+#: What the command line reports as one line: the errors a user can act on, and the operating
+#: system's (a missing or unreadable file, a full disk). Anything else is a bug and keeps its
+#: traceback; ``socialpref --debug`` shows the traceback of these too.
+USER_ERRORS: tuple[type[BaseException], ...] = (SocialPrefError, OSError)
+#: Libraries whose plain ``ValueError`` is still a user error: the training package raised
+#: ``ValueError`` for bad settings before it had typed errors. Empty once it raises typed ones.
+_UNTYPED_LIBRARIES = ("socialpref.train.",)
+
+
+def debugging() -> bool:
+    """Whether ``--debug`` was given (tracebacks for every error)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(DEBUG_KEY))
+
+
+def _raised_in(exc: BaseException, prefixes: tuple[str, ...]) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith(prefixes)
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is reported as one line (:data:`USER_ERRORS`)."""
+    if isinstance(exc, USER_ERRORS):
+        return True
+    return type(exc) is ValueError and _raised_in(exc, _UNTYPED_LIBRARIES)
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line that reports ``exc``."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}"
+    return str(exc) or exc.__class__.__name__
+
+
 def run_library(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a library function, turning its user-facing errors into one-line CLI errors."""
+    """Call a library function; a user error (:func:`is_user_error`) becomes a one-line error.
+
+    The root command does the same for every command (:class:`socialpref_cli.main.LazyGroup`);
+    this form stops at the call, before anything after it runs.
+    """
     try:
         return fn(*args, **kwargs)
-    except (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError) as exc:
-        msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        raise fail(msg or exc.__class__.__name__) from None
+    except Exception as exc:
+        if debugging() or not is_user_error(exc):
+            raise
+        raise fail(error_line(exc)) from None
 
 
 @contextmanager
@@ -56,10 +100,42 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def write_together(outputs: Sequence[tuple[Path, Callable[[Path], object]]]) -> None:
+    """Write every output of a command, or none of them.
+
+    Each ``(target, write)`` writes into a temporary file beside ``target`` (``write(tmp)``);
+    only when every write succeeded are they all moved into place. A failing write (a folder
+    that cannot be created, a full disk) leaves no output and no temporary file.
+    """
+    done: list[tuple[Path, Path]] = []
+    try:
+        for given, write in outputs:
+            target = Path(given)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            done.append((Path(name), target))
+            write(Path(name))
+        for tmp, target in done:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in done:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def json_writer(payload: Any) -> Callable[[Path], object]:
+    """A writer for :func:`write_together`: ``payload`` as JSON (:func:`socialpref.serialize.dumps`)."""
+    from socialpref.serialize import dumps
+
+    text = dumps(payload) + "\n"
+    return lambda path: path.write_text(text, encoding="utf-8")
+
+
 def write_json(target: Path, payload: Any) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    """Write ``payload`` (a result or plain data; :func:`socialpref.serialize.dumps`) as JSON,
+    atomically (temporary file, then rename)."""
+    write_together([(target, json_writer(payload))])
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -80,14 +156,24 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def read_survey(source: Path, weight: str | None = None, unweighted: bool = False) -> Any:
-    """Read a wave or crosstab for a command; warn (one line) about excluded respondents."""
-    from socialpref.surveys import read_source
+@contextmanager
+def status(title: str) -> Iterator[Callable[[str], object]]:
+    """A spinner on stderr while a long step runs (rich hides it when stderr is not a
+    terminal); yields the function that says what it is doing now."""
+    with err_console.status(title) as shown:
+        yield lambda text: shown.update(f"{title}: {text}")
 
-    survey = run_library(read_source, source, weight=weight, unweighted=unweighted)
-    if survey.n_bad_weights:
-        warn(
-            f"{survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
-            f"weight in {survey.weight_column}; they are excluded."
-        )
-    return survey
+
+def warn_run(analysis: Any, notes: Sequence[str] | None = None) -> None:
+    """Warn (stderr) about what a run of :func:`socialpref.app.analyze_sources` left out:
+    respondents without a weight, ``notes`` (default the run's), skipped sources."""
+    for s in analysis.sources:
+        if s.n_bad_weights:
+            warn(
+                f"{s.name}: {s.n_bad_weights} respondents have a missing or zero weight in "
+                f"{s.weight_column}; they are excluded."
+            )
+    for note in analysis.notes if notes is None else notes:
+        warn(note)
+    for s in analysis.skipped_sources:
+        warn(f"{s.source.name}: {s.reason}", tag="Skipped source:")

@@ -18,12 +18,9 @@ from socialpref.counterexamples import (
 )
 from socialpref.population import Population
 from socialpref_cli.common import console, fail, run_library, write_json
+from socialpref_cli.constants import HELP
 
-app = typer.Typer(
-    help="The paper's counterexamples (NBC vs average reward) and examples with the maximal lottery "
-    "and Condorcet winner, verified with the core; search for new ones.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["counterexamples"], no_args_is_help=True)
 
 JSON_OPTION = typer.Option(
     None, "--json", help="Also write the result as JSON to this path.", dir_okay=False

@@ -15,43 +15,22 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 import socialpref
+from socialpref_cli.constants import DEBUG_KEY, EXIT_SKIPPED, HELP
 
-#: Command name -> (module in ``socialpref_cli`` that registers it, its one-line help). The help
-#: is the command's own (a test checks that they agree); it is shown without importing the
-#: module. The order is the order of ``socialpref --help``.
+#: Command name -> the module in ``socialpref_cli`` that registers it. Its help is
+#: :data:`socialpref_cli.constants.HELP`, shown without importing the module. The order is the
+#: order of ``socialpref --help``.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "sensitivity": (
-        "sensitivity",
-        "Smallest total-variation change of the sampling distribution that changes NBC's order.",
-    ),
-    "report": (
-        "report",
-        "Write a markdown report with tables and figures: NBC vs average reward, sensitivity.",
-    ),
-    "demo": (
-        "report",
-        "The main job: report on the embedded demo wave (data/demo/ATP W900.sav) into "
-        "reports/demo/.",
-    ),
-    "surveys": (
-        "surveys",
-        "Pew ATP waves (.sav, .dta) and crosstabs (.csv/.parquet): shares, Luce rewards, "
-        "average reward vs NBC, with bootstrap intervals.",
-    ),
-    "counterexamples": (
-        "counterexamples",
-        "The paper's counterexamples (NBC vs average reward) and examples with the maximal "
-        "lottery and Condorcet winner, verified with the core; search for new ones.",
-    ),
-    "train": (
-        "train",
-        "Train policies and reward models (needs the 'train' / 'llm' extras: torch, "
-        "transformers, peft).",
-    ),
-    "llm": (
-        "llm",
-        "LLM experiments on HH-RLHF-style data: relabel, train (TRL), evaluate. Needs the 'llm' extra.",
-    ),
+    name: (module, HELP[name])
+    for name, module in (
+        ("sensitivity", "sensitivity"),
+        ("report", "report"),
+        ("demo", "report"),
+        ("surveys", "surveys"),
+        ("counterexamples", "counterexamples"),
+        ("train", "train"),
+        ("llm", "llm"),
+    )
 }
 
 
@@ -68,18 +47,46 @@ def load_command(name: str) -> Any:
     return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
 
 
+class _Commands(dict[str, Any]):
+    """The root's commands: ``commands[name]`` loads a listed command; ``.get`` (the help) does
+    not."""
+
+    def __getitem__(self, name: str) -> Any:
+        command = super().__getitem__(name)
+        if isinstance(command, _Listed):
+            command = load_command(name)
+            self[name] = command
+        return command
+
+
 class LazyGroup(TyperGroup):
     """The root group: lists every command at once, imports a command's module when it runs."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.commands = _Commands(self.commands)
         for name, (_, text) in COMMANDS.items():
             self.commands.setdefault(name, _Listed(name=name, help=text, callback=None))
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        if args and isinstance(self.commands.get(args[0]), _Listed):
-            self.commands[args[0]] = load_command(args[0])
+        if args and args[0] in self.commands:
+            self.commands[args[0]]  # loads it
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a user error becomes one line on stderr and exit status 1.
+
+        User errors are :class:`socialpref.errors.SocialPrefError` and ``OSError``; any other
+        exception is a bug and keeps its traceback, and ``--debug`` keeps it for all.
+        """
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from socialpref_cli.common import error_line, fail, is_user_error
+
+            if ctx.meta.get(DEBUG_KEY) or not is_user_error(exc):
+                raise
+            raise fail(error_line(exc)) from None
 
 
 app = typer.Typer(
@@ -98,10 +105,19 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(
+    epilog=f"Exit status: 0 done; 1 error (one line on stderr); 2 bad usage; {EXIT_SKIPPED} done, "
+    "but some sources could not be analysed with the options and were skipped (--strict makes "
+    "that an error)."
+)
 def main(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of every error, not one line."
+    ),
 ) -> None:
     """socialpref: rank options by Normalized Borda Count and by average reward, and compare."""
+    ctx.meta[DEBUG_KEY] = debug

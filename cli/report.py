@@ -8,7 +8,10 @@ from pathlib import Path
 
 import typer
 
-from socialpref_cli.common import console, run_library
+from socialpref.app import AnalysisOptions, SweepOptions
+from socialpref_cli.common import console, status, warn_run
+from socialpref_cli.constants import EXIT_SKIPPED, HELP
+from socialpref_cli.options import analysis_options
 
 
 def _command_line(name: str) -> str:
@@ -37,23 +40,15 @@ def _done(path: Path) -> None:
     )
 
 
+@analysis_options(sweep=True)
 def report(
     sources: list[Path] = typer.Argument(
-        ..., help="ATP waves (.sav) and crosstabs (.csv, .parquet).", show_default=False
+        ..., help="ATP waves (.sav, .dta) and crosstabs (.csv, .parquet).", show_default=False
     ),
     out: Path = typer.Option(
         None, "--out", "-o", help="Output folder (default reports/<name of the first source>)."
     ),
-    question: list[str] = typer.Option(
-        [],
-        "--question",
-        "-q",
-        help="Report only this question (repeat for several); it always gets a section.",
-    ),
-    types: str = typer.Option(
-        None, "--types", help="Type column(s), comma-separated (default F_PARTYSUM_FINAL)."
-    ),
-    include: list[Path] = typer.Option(
+    includes: list[Path] = typer.Option(
         [],
         "--include",
         help="A result JSON of another command (counterexamples, train) to show; repeatable.",
@@ -61,24 +56,32 @@ def report(
     force: bool = typer.Option(
         False, "--force", help="Replace the output folder even if socialpref did not write it."
     ),
+    *,
+    options: AnalysisOptions,
+    sweep: SweepOptions,
 ) -> None:
-    """Write a markdown report with tables and figures: NBC vs average reward, sensitivity."""
-    from socialpref.report import make_report
+    """Write a markdown report with tables and figures: NBC vs average reward vs the other targets, sensitivity, uncertainty."""
+    from socialpref.report import build_survey_report, check_target, write_report
     from socialpref.report.markdown import slug
 
     if out is None:
         out = Path("reports") / slug(sources[0].stem)
-    path = run_library(
-        make_report,
-        [str(s) for s in sources],
-        out,
-        force=force,
-        questions=question or None,
-        types=types,
-        includes=[str(i) for i in include],
-        command=_command_line("report"),
-    )
+    check_target(out, force)
+    with status("socialpref report") as step:
+        built = build_survey_report(
+            sources,
+            options,
+            sweep,
+            includes=includes,
+            command=_command_line("report"),
+            progress=step,
+        )
+        step("tables and figures")
+        path = write_report(built, out, force=force)
     _done(path)
+    warn_run(built.run.analysis, ())
+    if not built.run.analysis.complete:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 def demo(
@@ -92,11 +95,11 @@ def demo(
     """The main job: report on the embedded demo wave (data/demo/ATP W900.sav) into reports/demo/."""
     from socialpref.report import run_demo
 
-    path = run_library(run_demo, out, force=force, command=_command_line("demo"))
+    path = run_demo(out, force=force, command=_command_line("demo"))
     _done(path)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``report`` and ``demo`` to the root app."""
-    app.command("report")(report)
-    app.command("demo")(demo)
+    app.command("report", help=HELP["report"])(report)
+    app.command("demo", help=HELP["demo"])(demo)

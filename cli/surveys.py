@@ -3,46 +3,35 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from socialpref.surveys import (
-    DEFAULT_REPLICATES,
-    INCLUDABLE_KINDS,
-    PREPROCESSINGS,
-    QuestionAnalysis,
-    SurveyAnalysis,
-    analyze_question,
-    analyze_survey,
-    read_sampling,
-)
+from socialpref.app import AnalysisOptions, analyze_sources
+from socialpref.surveys import INCLUDABLE_KINDS, QuestionAnalysis, SurveyAnalysis, read_source
+from socialpref.targets import TARGET_NAMES
 from socialpref_cli.common import (
-    atomic_path,
     console,
-    fail,
-    read_survey,
-    run_library,
+    json_writer,
+    status,
     warn,
+    warn_run,
     write_json,
+    write_together,
 )
+from socialpref_cli.constants import EXIT_SKIPPED, HELP
+from socialpref_cli.options import analysis_options
 
-app = typer.Typer(
-    help="Pew ATP waves (.sav, .dta) and crosstabs (.csv/.parquet): shares, Luce rewards, "
-    "average reward vs NBC, with bootstrap intervals.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["surveys"], no_args_is_help=True)
 
 SOURCE_ARG = typer.Argument(
     ..., help="An ATP wave (.sav, .dta) or a long crosstab (.csv/.parquet)."
-)
-TYPES_OPTION = typer.Option(
-    None,
-    "--types",
-    help="Type column(s), comma-separated (default F_PARTYSUM_FINAL; crosstabs: group).",
 )
 WEIGHT_OPTION = typer.Option(
     None, "--weight", help="Weight column (default the wave's WEIGHT_W<n>)."
@@ -50,47 +39,15 @@ WEIGHT_OPTION = typer.Option(
 UNWEIGHTED_OPTION = typer.Option(
     False, "--unweighted", help="Count people instead of weighting them."
 )
-KEEP_DK_OPTION = typer.Option(
-    False,
-    "--keep-dk",
-    help="Keep 'don't know' answers as an option (refusals, 'not asked' and errors never are).",
-)
-PREPROCESSING_OPTION = typer.Option(
-    "default",
-    "--preprocessing",
-    help="default: substantive answers of single-choice questions; paper: the paper's rule "
-    "(drop code 99 only, keep every other code; the paper's columns).",
-)
-INCLUDE_OPTION = typer.Option(
-    None,
-    "--include-kind",
-    help=f"Also analyse these column classes, comma-separated: {', '.join(INCLUDABLE_KINDS)}.",
-)
-BINS_OPTION = typer.Option(
-    None,
-    "--bins",
-    help="Analyse included numeric columns as at most N equal-count ranges of values.",
-)
-DROP_NO_LEAN_OPTION = typer.Option(
-    False,
-    "--drop-no-lean",
-    help="Drop the no-lean / DK / refused type (kept by default, as in the paper).",
-)
-SAMPLING_OPTION = typer.Option(
-    None,
-    "--sampling",
-    help="JSON file with D: a list of probabilities or {option label: probability}.",
-    dir_okay=False,
-)
-MODEL_OPTION = typer.Option(
-    None, "--model", help="Preference model for NBC: bt (default), bt:T, thurstone, majority."
-)
-BOOTSTRAP_OPTION = typer.Option(
-    DEFAULT_REPLICATES,
-    "--bootstrap",
-    help="Bootstrap replicates (respondent-level, weighted; waves only); 0 turns it off.",
-)
-SEED_OPTION = typer.Option(0, "--seed", help="Seed of the bootstrap.")
+#: Column titles of the targets in tables.
+TARGET_TITLES = {
+    "average_reward": "average reward",
+    "nbc": "NBC",
+    "maximal_lottery": "max. lottery",
+    "condorcet": "Condorcet",
+    "copeland": "Copeland",
+    "nash": "Nash",
+}
 
 
 def _tau(value: float, digits: int) -> str:
@@ -103,20 +60,8 @@ def _points(moe: float) -> str:
     return "-" if math.isnan(moe) else f"±{100 * moe:.1f}"
 
 
-def _sampling(path: Path | None) -> Any:
-    return None if path is None else run_library(read_sampling, path)
-
-
 def _shorten(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _check_preprocessing(preprocessing: str) -> None:
-    if preprocessing not in PREPROCESSINGS:
-        raise typer.BadParameter(
-            f"expected one of {', '.join(PREPROCESSINGS)}. Got {preprocessing!r}.",
-            param_hint="--preprocessing",
-        )
 
 
 @app.command("list")
@@ -129,7 +74,12 @@ def list_command(
     ),
 ) -> None:
     """List every column of a source with its class; questions with their options."""
-    survey = read_survey(source, weight, unweighted)
+    survey = read_source(source, weight=weight, unweighted=unweighted)
+    if survey.n_bad_weights:
+        warn(
+            f"{survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
+            f"weight in {survey.weight_column}; they are excluded."
+        )
     rows = survey.summary()
     if json_path is not None:
         payload = {
@@ -139,7 +89,7 @@ def list_command(
             "file_label": survey.file_label,
             "columns": [r.to_dict() for r in rows],
         }
-        run_library(write_json, json_path, payload)
+        write_json(json_path, payload)
     title = f"{survey.source} ({survey.kind}, {len(survey.questions)} questions"
     title += f", {survey.n_respondents} respondents)" if survey.kind == "wave" else ")"
     table = Table(title=title, title_justify="left", caption=survey.file_label or None)
@@ -170,7 +120,7 @@ def list_command(
 
 
 def _interval(value: float, low: float, high: float, fmt: str) -> str:
-    return f"{value:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+    return escape(f"{value:{fmt}} [{low:{fmt}}, {high:{fmt}}]")  # brackets are not markup
 
 
 def _question_tables(qa: QuestionAnalysis) -> list[Table]:
@@ -226,40 +176,19 @@ def _design_line(qa: QuestionAnalysis) -> str:
 
 
 @app.command("show")
+@analysis_options(exclude=("questions", "strict"))
 def show_command(
     source: Path = SOURCE_ARG,
     question: str = typer.Argument(..., help="Question name (see `surveys list`)."),
-    types: str | None = TYPES_OPTION,
-    weight: str | None = WEIGHT_OPTION,
-    unweighted: bool = UNWEIGHTED_OPTION,
-    keep_dk: bool = KEEP_DK_OPTION,
-    preprocessing: str = PREPROCESSING_OPTION,
-    include: str | None = INCLUDE_OPTION,
-    bins: int | None = BINS_OPTION,
-    drop_no_lean: bool = DROP_NO_LEAN_OPTION,
-    sampling: Path | None = SAMPLING_OPTION,
-    model: str | None = MODEL_OPTION,
-    bootstrap: int = BOOTSTRAP_OPTION,
-    seed: int = SEED_OPTION,
+    *,
+    options: AnalysisOptions,
 ) -> None:
-    """Show one question: shares and rewards per type, both rankings with intervals."""
-    _check_preprocessing(preprocessing)
-    survey = read_survey(source, weight, unweighted)
-    qa = run_library(
-        analyze_question,
-        survey,
-        question,
-        types=types,
-        keep_dk=keep_dk,
-        preprocessing=preprocessing,
-        include=include,
-        bins=bins,
-        drop_no_lean=drop_no_lean,
-        sampling=_sampling(sampling),
-        model=model,
-        bootstrap=bootstrap if survey.kind == "wave" else 0,
-        seed=seed,
+    """Show one question: shares and rewards per type, both rankings with intervals, every target."""
+    run = analyze_sources(
+        [source], dataclasses.replace(options, questions=(question,), strict=True)
     )
+    warn_run(run)
+    (qa,) = run.questions
     for table in _question_tables(qa):
         console.print(table)
     verdict = {"agree": "agree", "differ": "[bold red]differ[/]"}.get(
@@ -275,11 +204,12 @@ def show_command(
         console.print(
             f"Chosen by nobody (not analysed): {'; '.join(qa.unchosen_options)}", highlight=False
         )
+    console.print(_targets_table([qa]))
 
 
-def _write_csv(target: Path, rows: list[dict[str, Any]]) -> None:
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     fields = list(dict.fromkeys(k for r in rows for k in r)) or ["source", "question", "option"]
-    with atomic_path(target) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, restval="")
         writer.writeheader()
         writer.writerows(rows)
@@ -324,89 +254,81 @@ def _excluded_table(result: SurveyAnalysis, paper: bool) -> Table | None:
     return table
 
 
+def _tops(qa: QuestionAnalysis, name: str) -> str:
+    tops = (qa.target_tops or {}).get(name, ())
+    return "none" if not tops else escape(_shorten(" = ".join(tops), 28))
+
+
+def _targets_table(questions: list[QuestionAnalysis]) -> Table:
+    """What each target chooses; a disagreement the bootstrap does not support in yellow."""
+    beta = next((q.targets.beta for q in questions if q.targets is not None), None)
+    title = "Which objective chooses what" + ("" if beta is None else f" (Nash at beta {beta:g})")
+    table = Table(title=title, title_justify="left")
+    table.add_column("question")
+    for name in TARGET_NAMES:
+        table.add_column(TARGET_TITLES[name])
+    table.add_column("targets")
+    table.add_column("P(disagree)", justify="right")
+    for q in questions:
+        verdict = "agree" if q.targets_agree else "disagree"
+        mark = ""
+        if q.targets_agree is False:
+            supported = q.targets_disagreement_supported
+            mark = "[yellow]" if supported is False else "[bold red]"
+            verdict += ", not supported" if supported is False else ""
+        p = "-" if q.target_support is None else f"{q.target_support.p_disagree:.2f}"
+        table.add_row(q.question, *(_tops(q, name) for name in TARGET_NAMES), f"{mark}{verdict}", p)
+    return table
+
+
 @app.command("analyze")
+@analysis_options()
 def analyze_command(
     sources: list[Path] = typer.Argument(
         ..., help="One or more waves (.sav, .dta) or crosstabs (.csv/.parquet)."
     ),
-    question: list[str] | None = typer.Option(
-        None, "--question", "-q", help="Only this question (repeatable)."
-    ),
-    types: str | None = TYPES_OPTION,
-    weight: str | None = WEIGHT_OPTION,
-    unweighted: bool = UNWEIGHTED_OPTION,
-    keep_dk: bool = KEEP_DK_OPTION,
-    preprocessing: str = PREPROCESSING_OPTION,
-    include: str | None = INCLUDE_OPTION,
-    bins: int | None = BINS_OPTION,
-    drop_no_lean: bool = DROP_NO_LEAN_OPTION,
-    sampling: Path | None = SAMPLING_OPTION,
-    model: str | None = MODEL_OPTION,
-    bootstrap: int = BOOTSTRAP_OPTION,
-    seed: int = SEED_OPTION,
     json_path: Path | None = typer.Option(
         None, "--json", help="Write the results as JSON here.", dir_okay=False
     ),
     csv_path: Path | None = typer.Option(
         None, "--csv", help="Write one row per option as CSV here.", dir_okay=False
     ),
+    *,
+    options: AnalysisOptions,
 ) -> None:
     """Analyse every question (or each --question) of every source; the rest is listed as skipped."""
-    _check_preprocessing(preprocessing)
-    surveys = [read_survey(s, weight, unweighted) for s in sources]
-    d = _sampling(sampling)
-    wanted = list(dict.fromkeys(question)) if question else None
-    if wanted:
-        absent = [q for q in wanted if not any(q in s.variables for s in surveys)]
-        if absent:
-            raise fail(surveys[0].unknown_question(absent[0]))
-    result = SurveyAnalysis([], [])
-    for survey in surveys:
-        if bootstrap and survey.kind == "crosstab":
-            warn(f"{survey.source}: no bootstrap for a crosstab (it has no respondents).")
-        result = result + run_library(
-            analyze_survey,
-            survey,
-            wanted,
-            types=types,
-            keep_dk=keep_dk,
-            preprocessing=preprocessing,
-            include=include,
-            bins=bins,
-            drop_no_lean=drop_no_lean,
-            sampling=d,
-            model=model,
-            bootstrap=bootstrap if survey.kind == "wave" else 0,
-            seed=seed,
-            on_unknown="skip",
-        )
-    failed = result.unanalysable
-    if not result.questions and result.skipped:
-        # nothing could be analysed (e.g. one --question with fewer than two options): an error
-        first = (failed or result.skipped)[0]
-        more = f" (and {len(result.skipped) - 1} more)" if len(result.skipped) > 1 else ""
-        raise fail(f"No question could be analysed: {first.question}: {first.reason}{more}")
-    payload = result.to_dict()
+    with status("socialpref") as step:
+        run = analyze_sources(sources, options, progress=step)
+    result = run.merged
+    outputs: list[tuple[Path, Callable[[Path], object]]] = []
     if json_path is not None:
-        run_library(write_json, json_path, payload)
+        outputs.append((json_path, json_writer(run)))
     if csv_path is not None:
-        run_library(_write_csv, csv_path, result.to_rows())
+        rows = result.to_rows()
+        outputs.append((csv_path, lambda path: _write_csv(path, rows)))
+    write_together(outputs)
+    warn_run(run)
     console.print(_summary_table(result))
-    excluded = _excluded_table(result, preprocessing == "paper")
+    console.print(_targets_table(result.questions))
+    excluded = _excluded_table(result, options.preprocessing == "paper")
     if excluded is not None:
         console.print(excluded)
+    failed = result.unanalysable
     for s in failed:
         warn(f"{s.source} {s.question}: {s.reason}", tag="Skipped")
     n_diff = sum(q.tops_differ for q in result.questions)
     n_unsupported = sum(q.tops_differ_supported is False for q in result.questions)
     support = f" ({n_unsupported} not supported by the bootstrap)" if n_unsupported else ""
+    n_targets = sum(q.targets_agree is False for q in result.questions)
     n = len(result.questions)
     console.print(
         f"{n} question{'' if n == 1 else 's'} analysed, {len(result.excluded)} columns not analysed "
-        f"for their class, {len(failed)} could not be analysed; top choices differ in "
-        f"{n_diff}{support}.",
+        f"for their class, {len(failed)} could not be analysed; top choices of the average reward "
+        f"and NBC differ in {n_diff}{support}; the targets disagree in {n_targets}.",
         highlight=False,
     )
+    if not run.complete:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 def register(root: typer.Typer) -> None:

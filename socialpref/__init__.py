@@ -210,6 +210,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 _SUBMODULES = frozenset(
     {
         "aggregate",
+        "app",
         "counterexamples",
         "errors",
         "llm",
@@ -219,6 +220,7 @@ _SUBMODULES = frozenset(
         "preference",
         "report",
         "sensitivity",
+        "serialize",
         "surveys",
         "targets",
         "train",

@@ -153,14 +153,16 @@ def choice_counts(
     a = np.asarray(answers, dtype=np.int64)
     t = np.asarray(types, dtype=np.int64)
     if a.shape != t.shape or a.ndim != 1:
-        raise ValueError(
+        raise ParameterError(
             f"'answers' and 'types' must be 1-D of one length. Got {a.shape} and {t.shape}."
         )
     if a.size and (a.min() < 0 or a.max() >= n_options or t.min() < 0 or t.max() >= n_types):
-        raise ValueError("'answers' and 'types' must be codes in 0..n_options-1 and 0..n_types-1.")
+        raise ParameterError(
+            "'answers' and 'types' must be codes in 0..n_options-1 and 0..n_types-1."
+        )
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
     if w is not None and (w.shape != a.shape or not np.all(np.isfinite(w)) or np.any(w < 0)):
-        raise ValueError(
+        raise ParameterError(
             "The 'weights' parameter must be finite, non-negative and one per respondent."
         )
     flat = np.bincount(t * n_options + a, weights=w, minlength=n_types * n_options)
@@ -191,7 +193,7 @@ def shares_from_counts(counts: ArrayLike) -> ShareEstimate:
     c, _ = _as_share_matrix(counts, "counts")
     row = c.sum(axis=1)
     if np.any(row <= 0):
-        raise ValueError(
+        raise ParameterError(
             f"The 'counts' parameter has a type with zero total weight (row {int(np.argmin(row))})."
         )
     return ShareEstimate(counts=c, type_weights=row / row.sum(), shares=c / row[:, None])

@@ -3,11 +3,13 @@ root on ``sys.path`` (the wave generators: ``from data.wavegen import demo_wave`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
 
 import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
@@ -25,3 +27,31 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=60)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def wave_set(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Three SYNTHETIC waves for multi-wave runs, written with pyreadstat.
+
+    ``W901``: the demo questions on 1,200 other respondents (seed 901); ``W3``: 800 respondents
+    whose file has no ``F_PARTYSUM_FINAL`` but ``F_PARTYSUM_TYPOLOGY`` (as ATP waves 3, 4 and 59,
+    which the default types cannot analyse); ``W900``: the demo wave itself.
+    """
+    from data.wavegen import demo_wave, write_wave
+
+    folder = tmp_path_factory.mktemp("waves")
+    second = demo_wave(seed=901, n_respondents=1200)
+    old = demo_wave(seed=3, n_respondents=800)
+    old = dataclasses.replace(
+        old, frame=old.frame.rename(columns={"F_PARTYSUM_FINAL": "F_PARTYSUM_TYPOLOGY"})
+    )
+    for mapping in (old.value_labels, old.column_labels):
+        if "F_PARTYSUM_FINAL" in mapping:
+            mapping["F_PARTYSUM_TYPOLOGY"] = mapping.pop("F_PARTYSUM_FINAL")  # type: ignore[assignment]
+    old.measures.pop("F_PARTYSUM_FINAL", None)
+    old.missing_ranges.pop("F_PARTYSUM_FINAL", None)
+    return {
+        "W900": REPO / "data" / "demo" / "ATP W900.sav",
+        "W901": write_wave(second, folder / "ATP W901.sav"),
+        "W3": write_wave(old, folder / "ATP W3.sav"),
+    }

@@ -19,27 +19,8 @@ from socialpref.aggregate import average_reward, nbc
 from socialpref.errors import ParameterError
 from socialpref.population import Population, as_sampling
 from socialpref.preference import PreferenceModel, get_model
+from socialpref.serialize import to_jsonable
 from socialpref.targets import MaximalLottery, maximal_lottery
-
-
-def _jsonable(value: Any) -> Any:
-    """Turn numpy values (and nested containers of them) into plain JSON values."""
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return v if np.isfinite(v) else None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Population):
-        return value.to_dict()
-    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +120,7 @@ class Verification:
         return cls(
             holds=all(plain.values()),
             checks=plain,
-            numbers=_jsonable(dict(numbers)),
+            numbers=to_jsonable(dict(numbers)),
             nbc=headline.nbc(),
             average_reward=headline.average_reward(),
         )
@@ -244,6 +225,6 @@ class Counterexample:
             "holds": v.holds,
             "checks": dict(v.checks),
             "numbers": dict(v.numbers),
-            "parameters": _jsonable(dict(self.parameters)),
+            "parameters": to_jsonable(dict(self.parameters)),
             "scenarios": [s.to_dict() for s in self.scenarios],
         }

@@ -25,11 +25,11 @@ from scipy.special import softmax
 from socialpref._typing import FloatArray, RngLike
 from socialpref._validation import check_scalar
 from socialpref.aggregate import average_reward, nbc
-from socialpref.counterexamples.base import _jsonable
 from socialpref.counterexamples.kinds import KINDS, KindSettings, Margin
 from socialpref.errors import ParameterError
 from socialpref.population import Population
 from socialpref.preference import PreferenceModel, get_model
+from socialpref.serialize import to_jsonable
 
 #: The kinds :func:`search` accepts, in the order of registration.
 SEARCH_KINDS: tuple[str, ...] = tuple(KINDS)
@@ -116,11 +116,11 @@ class SearchResult:
                 "kind": self.kind,
                 "found": self.found,
                 "message": self.message,
-                "certificate": _jsonable(dict(self.certificate)),
+                "certificate": to_jsonable(dict(self.certificate)),
                 "seed": self.seed,
                 "budget": self.budget,
                 "evaluations": self.evaluations,
-                "parameters": _jsonable(dict(self.parameters)),
+                "parameters": to_jsonable(dict(self.parameters)),
             }
         )
         return out

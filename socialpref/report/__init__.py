@@ -1,7 +1,7 @@
 """Reports: markdown with tables and figures, written atomically into a folder.
 
-The report package renders results; the numbers come from the survey, sensitivity and core
-libraries. Entry points: :func:`make_report` (``socialpref report``) and :func:`run_demo`
+The report package renders typed results; the numbers come from the application layer
+(:mod:`socialpref.app`) and the libraries it calls. Entry points: :func:`make_report` (``socialpref report``) and :func:`run_demo`
 (``socialpref demo``, the main job).
 
 >>> from socialpref.report import make_report  # doctest: +SKIP
@@ -14,29 +14,20 @@ from __future__ import annotations
 from socialpref.report.folder import MARKER, check_target, is_report_folder, write_folder_atomically
 from socialpref.report.includes import IncludedResult, detect_kind, load_include, render_includes
 from socialpref.report.pipeline import (
-    DEFAULT_FILTERS,
     build_survey_report,
     demo_wave_path,
     make_report,
+    provenance_options,
     run_demo,
 )
 from socialpref.report.provenance import InputFile, Provenance, collect_provenance, sha256_file
-from socialpref.report.survey import (
-    QuestionEntry,
-    SourceInfo,
-    SurveyReport,
-    render_markdown,
-    write_report,
-)
+from socialpref.report.survey import SurveyReport, render_markdown, write_report
 
 __all__ = [
-    "DEFAULT_FILTERS",
     "MARKER",
     "IncludedResult",
     "InputFile",
     "Provenance",
-    "QuestionEntry",
-    "SourceInfo",
     "SurveyReport",
     "build_survey_report",
     "check_target",
@@ -46,6 +37,7 @@ __all__ = [
     "is_report_folder",
     "load_include",
     "make_report",
+    "provenance_options",
     "render_includes",
     "render_markdown",
     "run_demo",

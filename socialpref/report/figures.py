@@ -24,6 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from numpy.typing import ArrayLike
 
+from socialpref.errors import ParameterError
+
 #: Okabe-Ito colours, ordered so that a Republican / Democrat / neither type column gets
 #: vermillion / blue / green.
 PALETTE: tuple[str, ...] = (
@@ -68,7 +70,7 @@ def colour(k: int) -> str:
 def letter(k: int) -> str:
     """Letter code of the k-th option, as in the paper's figures: A, B, ..., Z, AA, AB, ..."""
     if k < 0:
-        raise ValueError(f"The 'k' parameter must be >= 0. Got {k} instead.")
+        raise ParameterError(f"The 'k' parameter must be >= 0. Got {k} instead.")
     out = ""
     k += 1
     while k:
@@ -122,7 +124,7 @@ def save_png(fig: Figure, path: str | Path) -> Path:
 def _matrix(values: ArrayLike, name: str, shape: tuple[int, int]) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64)
     if arr.shape != shape:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must have shape {shape}. Got {arr.shape} instead."
         )
     return arr
@@ -131,7 +133,7 @@ def _matrix(values: ArrayLike, name: str, shape: tuple[int, int]) -> np.ndarray:
 def _vector(values: ArrayLike, name: str, n: int) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64).reshape(-1)
     if arr.shape != (n,):
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter must have {n} entries. Got shape {arr.shape} instead."
         )
     return arr
@@ -224,33 +226,57 @@ def plot_aggregates(
     *,
     title: str = "",
     nbc_label: str = "NBC (uniform sampling)",
+    average_interval: tuple[ArrayLike, ArrayLike] | None = None,
+    nbc_interval: tuple[ArrayLike, ArrayLike] | None = None,
+    note: str = "",
 ) -> Figure:
     """Horizontal bars: the user-weighted average reward (Eq. 9) next to NBC (Eq. 13).
 
     The top option of each aggregate is drawn in colour, the others in grey, and every bar
-    carries its value.
+    carries its value. ``average_interval`` and ``nbc_interval`` (low and high bounds, e.g.
+    bootstrap percentile intervals) are drawn as error bars; ``note`` is written under the
+    bars (e.g. that the bootstrap does not support the disagreement of the two tops).
     """
     n = len(options)
     avg = _vector(average_reward, "average_reward", n)
     score = _vector(nbc, "nbc", n)
+    intervals = [
+        None if iv is None else (_vector(iv[0], f"{k} low", n), _vector(iv[1], f"{k} high", n))
+        for k, iv in (("average_interval", average_interval), ("nbc_interval", nbc_interval))
+    ]
     labels = option_labels(options, 26)
     n_lines = sum(label.count("\n") + 1 for label in labels)
-    fig = new_figure(10.0, 1.6 + 0.28 * max(n_lines, 2 * n) + 0.18 * title.count("\n"))
+    extra = 0.18 * title.count("\n") + (0.35 * (wrap(note, 110).count("\n") + 1) if note else 0)
+    fig = new_figure(10.0, 1.6 + 0.28 * max(n_lines, 2 * n) + extra)
     with style():
         left, right = fig.subplots(1, 2, sharey=True)
         y = np.arange(n, dtype=np.float64)
-        for ax, values, name, col in (
-            (left, avg, "Average reward", PALETTE[1]),
-            (right, score, nbc_label, PALETTE[0]),
+        for ax, values, name, col, iv in (
+            (left, avg, "Average reward", PALETTE[1], intervals[0]),
+            (right, score, nbc_label, PALETTE[0], intervals[1]),
         ):
             best = values >= values.max() - 1e-12
             ax.barh(y, values, color=[col if b else GREY for b in best], height=0.7)
-            span = float(np.ptp(np.append(values, 0.0))) or 1.0
+            ends = values
+            if iv is not None:
+                low, high = np.fmin(iv[0], values), np.fmax(iv[1], values)
+                ax.errorbar(
+                    values,
+                    y,
+                    xerr=np.stack([values - low, high - values]),
+                    fmt="none",
+                    ecolor="black",
+                    elinewidth=1.0,
+                    capsize=3,
+                )
+                ends = np.concatenate([low, high])
+            span = float(np.ptp(np.append(ends, 0.0))) or 1.0
             for k, v in enumerate(values):
                 ha = "left" if v >= 0 else "right"
                 pad = 0.015 * span * (1 if v >= 0 else -1)
-                ax.text(v + pad, k, f"{v:.3f}", va="center", ha=ha, fontsize=8.5)
-            lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
+                at = v if iv is None else (high[k] if v >= 0 else low[k])
+                ax.text(at + pad, k, f"{v:.3f}", va="center", ha=ha, fontsize=8.5)
+            lo, hi = min(0.0, float(ends.min())), max(0.0, float(ends.max()))
             ax.set_xlim(lo - 0.18 * span * (lo < 0), hi + 0.18 * span * (hi > 0) + 1e-12)
             ax.axvline(0.0, color="black", linewidth=0.8)
             ax.set_title(name)
@@ -262,6 +288,8 @@ def plot_aggregates(
         left.tick_params(axis="y", length=0)
         if title:
             fig.suptitle(title)
+        if note:
+            fig.supxlabel(wrap(note, 110), fontsize=9, color="#333333")
     return fig
 
 
@@ -287,6 +315,7 @@ def plot_rank_chart(
     *,
     title: str = "",
     tol: float = 1e-9,
+    note: str = "",
 ) -> Figure:
     """Rank chart: one column per aggregate, options from best (top) to worst (paper Fig. 1).
 
@@ -301,14 +330,19 @@ def plot_rank_chart(
         NBC under the flipping distribution.
     options : sequence of str
         Option labels.
+    note : str
+        Written under the chart (e.g. what the bootstrap says of the flip).
     """
     n = len(options)
     if not columns:
-        raise ValueError("The 'columns' parameter must hold at least one score vector. Got none.")
+        raise ParameterError(
+            "The 'columns' parameter must hold at least one score vector. Got none."
+        )
     scores = {name: _vector(v, f"columns[{name!r}]", n) for name, v in columns.items()}
     n_cols = len(scores)
     cell_w, cell_h = 0.64, 0.74
-    fig = new_figure(3.4 * n_cols + 0.4, 1.4 + 0.62 * n + 0.18 * title.count("\n"))
+    extra = 0.18 * title.count("\n") + (0.35 * (wrap(note, 110).count("\n") + 1) if note else 0)
+    fig = new_figure(max(3.4 * n_cols + 0.4, 7.0 if note else 0.0), 1.4 + 0.62 * n + extra)
     with style():
         ax = fig.subplots()
         ax.set_xlim(-0.62, n_cols - 0.45)
@@ -353,6 +387,8 @@ def plot_rank_chart(
                 )
         if title:
             fig.suptitle(title)
+        if note:
+            fig.supxlabel(wrap(note, 110), fontsize=9, color="#333333")
     return fig
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from socialpref.errors import ParameterError
 from socialpref.report.figures import DPI, colour, new_figure, style
 
 #: Size of the CDF figure in inches (width, height).
@@ -28,12 +29,12 @@ def _finite_tvs(min_tvs: Sequence[float | None] | np.ndarray) -> tuple[np.ndarra
     try:
         arr = np.asarray(raw, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ParameterError(
             f"The 'min_tvs' parameter must hold numbers or None. Got {raw!r}."
         ) from None
     finite = arr[np.isfinite(arr)]
     if np.any(finite < 0) or np.any(finite > 1):
-        raise ValueError(
+        raise ParameterError(
             f"The 'min_tvs' parameter must lie in [0, 1] (TV distances). Got {finite!r}."
         )
     return np.sort(finite), int(arr.size)

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from socialpref.errors import OutputError
+
 #: Marker file that identifies a folder written by socialpref.
 MARKER = ".socialpref-report"
 
@@ -35,18 +37,18 @@ def check_target(target: str | Path, force: bool = False) -> Path:
     FileExistsError
         ``target`` exists and is a file, or a folder that socialpref did not write and
         ``force`` is False.
-    ValueError
+    OutputError
         ``target`` is the file-system root, the home folder, or holds the working directory.
     """
     path = Path(target).expanduser().absolute()
     resolved = path.resolve()
     if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
-        raise ValueError(
+        raise OutputError(
             f"The 'out' folder must not be {str(resolved)!r}; choose a dedicated folder."
         )
     cwd = Path.cwd().resolve()
     if path.exists() and (resolved == cwd or resolved in cwd.parents):
-        raise ValueError(
+        raise OutputError(
             f"The 'out' folder {str(path)!r} holds the working directory; choose a dedicated folder."
         )
     if path.is_symlink() or (path.exists() and not path.is_dir()):

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from socialpref.errors import DataError
 from socialpref.report import figures as F
 from socialpref.report.markdown import escape, image, number, percent, slug, table
 
@@ -87,7 +88,7 @@ def load_include(path: str | Path, name: str | None = None) -> IncludedResult:
     ------
     FileNotFoundError
         The file does not exist.
-    ValueError
+    DataError
         The file is not JSON, or its keys match none of :data:`SIGNATURES`.
     """
     p = Path(path)
@@ -96,12 +97,12 @@ def load_include(path: str | Path, name: str | None = None) -> IncludedResult:
     try:
         payload = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"The --include file {str(p)!r} is not JSON ({exc}).") from None
+        raise DataError(f"The --include file {str(p)!r} is not JSON ({exc}).") from None
     kind = detect_kind(payload)
     if kind is None:
         shapes = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in SIGNATURES.items())
         found = sorted(payload)[:12] if isinstance(payload, Mapping) else type(payload).__name__
-        raise ValueError(
+        raise DataError(
             f"The --include file {str(p)!r} is not a result file socialpref knows (keys {found}); "
             f"expected the keys of one of: {shapes}."
         )
@@ -117,7 +118,7 @@ def _floats(values: Any, what: str, source: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise DataError(
             f"{source}: '{what}' must be numbers. Got {values!r:.80} instead."
         ) from None
     return arr
@@ -165,7 +166,7 @@ def _scenario_table(
     """Table of one population (rewards per type, average reward, NBC, sampling)."""
     rewards = _floats(sc["rewards"], "rewards", src)
     if rewards.ndim != 2:
-        raise ValueError(
+        raise DataError(
             f"{src}: 'rewards' must be a types x options matrix. Got shape {rewards.shape}."
         )
     n_types, n_options = rewards.shape
@@ -279,7 +280,7 @@ def _synthetic(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix: str)
     src = result.name
     runs = p["runs"]
     if not isinstance(runs, Sequence):
-        raise ValueError(f"{src}: 'runs' must be a list of runs.")
+        raise DataError(f"{src}: 'runs' must be a list of runs.")
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for run in runs:
         groups.setdefault(_run_key(run), []).append(run)
@@ -356,7 +357,7 @@ def _synthetic(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix: str)
 def _accuracies(result: IncludedResult) -> list[tuple[Any, float]]:
     seeds = result.payload["seeds"]
     if not isinstance(seeds, Sequence):
-        raise ValueError(f"{result.name}: 'seeds' must be a list of {{seed, accuracy}}.")
+        raise DataError(f"{result.name}: 'seeds' must be a list of {{seed, accuracy}}.")
     out = []
     for s in seeds:
         acc = float(s["accuracy"])

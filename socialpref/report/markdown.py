@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
+from socialpref.errors import ParameterError
+
 #: Decimals of every number printed in a table (the JSON next to the report keeps all digits).
 DECIMALS = 4
 
@@ -68,7 +70,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str | No
     """
     align = align or "l" * len(headers)
     if len(align) != len(headers) or set(align) - set("lrc"):
-        raise ValueError(
+        raise ParameterError(
             f"The 'align' parameter must have one of l/r/c per column ({len(headers)}). Got {align!r} instead."
         )
     marks = {"l": ":---", "r": "---:", "c": ":---:"}
@@ -79,7 +81,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str | No
     for row in rows:
         cells = list(row)
         if len(cells) != len(headers):
-            raise ValueError(
+            raise ParameterError(
                 f"Every row must have {len(headers)} cells. Got {len(cells)} in {cells!r}."
             )
         lines.append("| " + " | ".join(escape(c) for c in cells) + " |")
@@ -90,7 +92,9 @@ def image(alt: str, relative_path: str | PurePosixPath) -> str:
     """An image link with a relative POSIX path (spaces encoded), so the folder can move."""
     path = str(PurePosixPath(relative_path))
     if path.startswith("/"):
-        raise ValueError(f"The 'relative_path' parameter must be relative. Got {path!r} instead.")
+        raise ParameterError(
+            f"The 'relative_path' parameter must be relative. Got {path!r} instead."
+        )
     return f"![{escape(alt)}]({path.replace(' ', '%20')})"
 
 

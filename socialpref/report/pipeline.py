@@ -1,40 +1,29 @@
-"""The main job: read sources, analyse them with the libraries, write the report folder.
+"""The main job: analyse sources with the application layer, write the report folder.
 
-:func:`build_survey_report` calls the survey reader and analysis
-(:mod:`socialpref.surveys`), the Section 7.1 sweep with its filters and summary
-(:func:`socialpref.surveys.survey_sensitivity`, as ``socialpref sensitivity``) and the core's
-NBC (Eq. 13) under each flipping distribution; :func:`make_report` then writes the
-folder atomically. :func:`demo_wave_path` finds the embedded demo wave of a repository checkout
-(``data/demo/ATP W900.sav``), which ``socialpref demo`` reports on into ``reports/demo/``.
+:func:`build_survey_report` runs :func:`socialpref.app.analyze_sources` and
+:func:`socialpref.app.sweep_sources` (the same steps and policy as ``socialpref surveys
+analyze`` and ``socialpref sensitivity``), hashes the inputs and records every option in the
+provenance; :func:`make_report` then writes the folder atomically. :func:`demo_wave_path`
+finds the embedded demo wave of a repository checkout (``data/demo/ATP W900.sav``), which
+``socialpref demo`` reports on into ``reports/demo/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from socialpref.aggregate import nbc
-from socialpref.preference import PreferenceModel
+from socialpref.app import AnalysisOptions, SweepOptions, SweepRun, analyze_sources, sweep_sources
+from socialpref.errors import ParameterError
 from socialpref.report.includes import IncludedResult, load_include
 from socialpref.report.provenance import InputFile, collect_provenance
-from socialpref.report.survey import QuestionEntry, SourceInfo, SurveyReport, write_report
-from socialpref.surveys import (
-    MIN_OPTIONS,
-    MIN_PER_OPTION,
-    QuestionAnalysis,
-    analyze_survey,
-    read_source,
-    survey_sensitivity,
-)
+from socialpref.report.survey import SurveyReport, write_report
 
 #: The demo wave, relative to the repository root.
 DEMO_WAVE = Path("data") / "demo" / "ATP W900.sav"
 #: Where ``socialpref demo`` writes, relative to the repository root.
 DEMO_OUT = Path("reports") / "demo"
-#: The paper's filters of the Section 7.1 sweep (reference-facts section 1), as the report's
-#: ``filters`` mapping (the values are :mod:`socialpref.surveys.sensitivity`'s defaults).
-DEFAULT_FILTERS: dict[str, int] = {"min_options": MIN_OPTIONS, "min_per_option": MIN_PER_OPTION}
 
 
 def repository_root() -> Path:
@@ -63,28 +52,57 @@ def demo_wave_path() -> Path:
     )
 
 
+def provenance_options(run: SweepRun) -> dict[str, Any]:
+    """Every option of the run as the provenance shows it (defaults spelt out)."""
+    a, s = run.analysis.options, run.options
+    used = "; ".join(
+        f"{info.name}: {info.weight_column or 'none'}" for info in run.analysis.sources
+    )
+    return {
+        "types": a.type_columns,
+        "questions": list(a.questions) or "all",
+        "model": a.model if a.model is not None else "bt (Bradley-Terry, temperature 1)",
+        "sampling": "uniform" if a.sampling is None else str(a.sampling),
+        "filter min_options": s.min_options,
+        "filter min_per_option": s.min_per_option,
+        "weight": a.weight if a.weight is not None else "WEIGHT_W<n> of each wave (default)",
+        "weight columns used": used or "none",
+        "unweighted": a.unweighted,
+        "keep_dk": a.keep_dk,
+        "preprocessing": a.preprocessing,
+        "include": ", ".join(a.include) or "none",
+        "bins": "none" if a.bins is None else a.bins,
+        "drop_no_lean": a.drop_no_lean,
+        "bootstrap": a.bootstrap,
+        "seed": a.seed,
+        "beta": a.beta,
+        "strict": a.strict,
+        "base": run.base_label,
+        "solver": s.solver,
+        "eps": s.eps,
+        "delta": s.delta,
+    }
+
+
 def build_survey_report(
     sources: Sequence[str | Path],
+    options: AnalysisOptions | None = None,
+    sweep: SweepOptions | None = None,
     *,
-    questions: Sequence[str] | None = None,
-    types: str | Sequence[str] | None = None,
     includes: Sequence[str | Path] = (),
     command: str = "socialpref report",
     names: Sequence[str] | None = None,
-    filters: Mapping[str, int] | None = None,
-    model: PreferenceModel | str | None = None,
+    progress: Callable[[str], object] | None = None,
 ) -> SurveyReport:
-    """Analyse ``sources`` with the libraries and gather what the report shows.
+    """Analyse ``sources`` with the application layer and gather what the report shows.
 
     Parameters
     ----------
     sources : sequence of path
-        ATP waves (``.sav``) and crosstabs (``.csv``, ``.parquet``).
-    questions : sequence of str, optional
-        Analyse only these questions (each must exist in at least one source); they always
-        get a section of their own.
-    types : str or sequence of str, optional
-        Type column(s) (default ``F_PARTYSUM_FINAL``; a crosstab's types are its groups).
+        ATP waves (``.sav``, ``.dta``) and crosstabs (``.csv``, ``.parquet``).
+    options, sweep : AnalysisOptions, SweepOptions, optional
+        Every analysis and sweep option (default: the defaults of ``socialpref report``); the
+        questions of ``options.questions`` always get a section.
     includes : sequence of path
         Result files of other commands (see :mod:`socialpref.report.includes`).
     command : str
@@ -92,104 +110,35 @@ def build_survey_report(
     names : sequence of str, optional
         How the provenance names the inputs (default: the paths as given), sources then
         includes.
-    filters : mapping, optional
-        The sweep's filters (default :data:`DEFAULT_FILTERS`).
-    model : PreferenceModel or str, optional
-        Preference model for NBC (default Bradley-Terry).
+    progress : callable, optional
+        Called with a short description before each step (see
+        :func:`socialpref.app.analyze_sources`).
 
     Raises
     ------
-    ValueError, FileNotFoundError
-        Unreadable sources or includes, an unknown type column, a question that no source has.
+    ParameterError, DataError, OSError
+        As :func:`socialpref.app.analyze_sources`; unreadable includes; ``names`` of the wrong
+        length.
     """
-    if not sources:
-        raise ValueError(
-            "The 'sources' parameter must name at least one wave or crosstab. Got none."
-        )
-    filt = dict(DEFAULT_FILTERS if filters is None else filters)
     all_paths = [*sources, *includes]
     shown = list(names) if names is not None else [str(p) for p in all_paths]
     if len(shown) != len(all_paths):
-        raise ValueError(
+        raise ParameterError(
             f"The 'names' parameter must have {len(all_paths)} entries. Got {len(shown)}."
         )
     inputs = [InputFile.from_path(p, n) for p, n in zip(all_paths, shown, strict=True)]
     included: list[IncludedResult] = [
         load_include(p, n) for p, n in zip(includes, shown[len(sources) :], strict=True)
     ]
-
-    infos: list[SourceInfo] = []
-    analyses: list[QuestionAnalysis] = []
-    skipped: list[dict[str, Any]] = []
-    n_unanalysable = 0
-    wanted = list(dict.fromkeys(questions)) if questions else None
-    found: set[str] = set()
-    for path in sources:
-        survey = read_source(path)
-        infos.append(
-            SourceInfo(
-                survey.source,
-                survey.kind,
-                survey.n_respondents,
-                survey.file_label,
-                survey.n_bad_weights,
-                survey.weight_column,
-            )
-        )
-        names_here = None
-        if wanted is not None:
-            names_here = [q for q in wanted if q in survey.variables]
-            found.update(names_here)
-        result = analyze_survey(survey, names_here, types=types, model=model)
-        analyses += result.questions
-        skipped += [s.to_dict() for s in result.skipped]
-        n_unanalysable += len(result.unanalysable)
-    if wanted is not None:
-        missing = [q for q in wanted if q not in found]
-        if missing:
-            raise ValueError(
-                f"The 'questions' parameter names {', '.join(map(repr, missing))}, which no source has; "
-                "run 'socialpref surveys list SOURCE' for the names."
-            )
-    if len({i.name for i in infos}) != len(infos):
-        raise ValueError(f"The sources have the same file name twice: {[i.name for i in infos]}.")
-
-    sweep = survey_sensitivity(
-        analyses,
-        skipped=n_unanalysable,
-        min_options=int(filt.get("min_options", 0)),
-        min_per_option=float(filt.get("min_per_option", 0)),
-        model=model,
-        solve_all=True,  # the table of all questions shows the dropped ones too
+    analysis = analyze_sources(sources, options, progress=progress)
+    if progress is not None:
+        progress("sensitivity sweep")
+    run = sweep_sources(analysis, sweep, solve_all=True)  # the table shows dropped ones too
+    opts = analysis.options
+    provenance = collect_provenance(
+        inputs, command, provenance_options(run), seed=opts.seed if opts.bootstrap else None
     )
-    entries: list[QuestionEntry] = []
-    for qs in sweep.questions:
-        res, qa = qs.result, qs.analysis
-        assert res is not None  # solve_all
-        flipped = None
-        if res.distribution is not None:
-            flipped = nbc(qa.rewards, qa.type_weights, res.distribution, model).tolist()
-        record = {**qs.to_dict(), "repair_feasible": res.repair_feasible}
-        entries.append(QuestionEntry(qa.to_dict(), record, qs.kept, flipped))
-
-    options = {
-        "types": types if types is not None else "F_PARTYSUM_FINAL (default)",
-        "questions": list(wanted) if wanted else "all",
-        "model": model if model is not None else "bt (Bradley-Terry, temperature 1)",
-        "sampling": "uniform",
-        **{f"filter {k}": v for k, v in filt.items()},
-    }
-    return SurveyReport(
-        sources=tuple(infos),
-        questions=tuple(entries),
-        skipped=tuple(skipped),
-        sensitivity_summary=sweep.summary,
-        filters=filt,
-        min_tvs=sweep.min_tvs,
-        provenance=collect_provenance(inputs, command, options),
-        focus=tuple(wanted or ()),
-        includes=tuple(included),
-    )
+    return SurveyReport(run, provenance, tuple(included))
 
 
 def make_report(
@@ -234,12 +183,12 @@ def run_demo(
 
 
 __all__ = [
-    "DEFAULT_FILTERS",
     "DEMO_OUT",
     "DEMO_WAVE",
     "build_survey_report",
     "demo_wave_path",
     "make_report",
+    "provenance_options",
     "repository_root",
     "run_demo",
 ]

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from socialpref.errors import ParameterError
 from socialpref.report.markdown import escape, table
 
 #: Label of the one line of a report that changes between two runs of the same command.
@@ -145,7 +146,7 @@ def _source_date() -> datetime | None:
     try:
         return datetime.fromtimestamp(int(value), timezone.utc)
     except (ValueError, OverflowError, OSError):
-        raise ValueError(
+        raise ParameterError(
             f"SOURCE_DATE_EPOCH must be an integer number of seconds since 1970; got {value!r}."
         ) from None
 

@@ -29,17 +29,19 @@ import numpy as np
 from socialpref._typing import FloatArray
 from socialpref._validation import check_scalar
 from socialpref.aggregate import AggregateComparison, compare_aggregates_batch
-from socialpref.errors import ParameterError
+from socialpref.errors import DataError, ParameterError, SocialPrefError
 from socialpref.luce import ZERO_POLICIES, ZeroPolicy, luce_rewards
 from socialpref.preference import PreferenceModel, get_model
 from socialpref.surveys.binning import bin_variable
 from socialpref.surveys.bootstrap import bootstrap_questions
 from socialpref.surveys.columns import INCLUDABLE_KINDS, Column, is_paper_question
+from socialpref.surveys.objectives import DEFAULT_BETA, target_support
 from socialpref.surveys.results import QuestionAnalysis, Skipped, SurveyAnalysis
 from socialpref.surveys.sampling import SamplingArg
 from socialpref.surveys.shares import _all_cell_counts, _cell_counts, _prepare, _Prepared
 from socialpref.surveys.survey import AnswerRule, Preprocessing, Survey, Variable
 from socialpref.surveys.user_types import TypesArg, _code_types, _TypeCoding
+from socialpref.targets import TargetComparison, compare_targets_batch
 
 #: Column classes never listed in ``skipped``: they have a role of their own (the respondent
 #: id, the weights, the demographics that define types), which ``surveys list`` shows.
@@ -72,6 +74,7 @@ def _check_options(
     level: float,
     bins: int | None,
     kinds: tuple[str, ...],
+    beta: float,
 ) -> None:
     if zero_policy not in ZERO_POLICIES:
         raise ParameterError(
@@ -87,6 +90,7 @@ def _check_options(
             f"The 'bootstrap' parameter must be 0 (off) or an integer >= 2. Got {bootstrap!r} instead."
         )
     check_scalar(level, "level", float, 0, 1, include_boundaries="neither")
+    check_scalar(beta, "beta", float, min_val=0, include_boundaries="neither")
     if bins is not None:
         check_scalar(bins, "bins", int, min_val=2)
         if "numeric" not in kinds:
@@ -122,6 +126,7 @@ def _result(
     coding: _TypeCoding,
     rewards: FloatArray,
     comparison: AggregateComparison,
+    targets: TargetComparison | None,
 ) -> QuestionAnalysis:
     return QuestionAnalysis(
         source=survey.source,
@@ -142,6 +147,7 @@ def _result(
         type_columns=coding.columns,
         design=prep.design,
         kind=prep.var.kind,
+        targets=targets,
     )
 
 
@@ -153,18 +159,23 @@ def _analyze_all(
     sampling: SamplingArg,
     model: PreferenceModel | str | None,
     zero_policy: ZeroPolicy,
-) -> tuple[dict[str, tuple[QuestionAnalysis, _Prepared]], dict[str, ValueError]]:
-    """Analyse ``variables``: results by name, and the error of each that cannot be analysed."""
+    beta: float | None,
+) -> tuple[dict[str, tuple[QuestionAnalysis, _Prepared]], dict[str, SocialPrefError]]:
+    """Analyse ``variables``: results by name, and the error of each that cannot be analysed.
+
+    ``beta``: compute every target (:func:`socialpref.targets.compare_targets_batch`, with the
+    Nash policy at ``beta``), else (None) the average reward and NBC only.
+    """
     if survey.kind == "wave" and variables:
         counted = _all_cell_counts(survey, variables, coding, rule)
     else:
         counted = [_cell_counts(survey, v, coding, rule) for v in variables]
-    errors: dict[str, ValueError] = {}
+    errors: dict[str, SocialPrefError] = {}
     prepared: list[_Prepared] = []
     for var, counts in zip(variables, counted, strict=True):
         try:
             prepared.append(_prepare(survey, var, coding, counts, rule, sampling))
-        except ValueError as exc:
+        except SocialPrefError as exc:
             errors[var.name] = exc
     results: dict[str, tuple[QuestionAnalysis, _Prepared]] = {}
     groups: dict[tuple[int, int], list[_Prepared]] = {}
@@ -173,13 +184,13 @@ def _analyze_all(
     for group in groups.values():
         try:
             flat = luce_rewards(np.concatenate([p.shares for p in group]), zero_policy)
-        except ValueError:  # e.g. zero_policy="error": find out which questions, one by one
+        except SocialPrefError:  # e.g. zero_policy="error": find out which, one by one
             pending = []
             for prep in group:
                 try:
                     luce_rewards(prep.shares, zero_policy, options=prep.options, types=prep.types)
                     pending.append(prep)
-                except ValueError as exc:
+                except SocialPrefError as exc:
                     errors[prep.var.name] = exc
             group = pending
             if not group:
@@ -187,15 +198,17 @@ def _analyze_all(
             flat = luce_rewards(np.concatenate([p.shares for p in group]), zero_policy)
         n_types, n_options = group[0].shares.shape
         rewards = flat.reshape(len(group), n_types, n_options)
-        comparisons = compare_aggregates_batch(
-            rewards,
-            np.stack([p.type_weights for p in group]),
-            np.stack([p.sampling for p in group]),
-            model,
-        )
+        weights = np.stack([p.type_weights for p in group])
+        sampling = np.stack([p.sampling for p in group])
+        targets: list[TargetComparison | None] = [None] * len(group)
+        if beta is None:
+            comparisons = compare_aggregates_batch(rewards, weights, sampling, model)
+        else:
+            targets = list(compare_targets_batch(rewards, weights, sampling, model, beta=beta))
+            comparisons = [t.aggregates for t in targets if t is not None]
         for k, (prep, comparison) in enumerate(zip(group, comparisons, strict=True)):
             results[prep.var.name] = (
-                _result(survey, prep, coding, rewards[k], comparison),
+                _result(survey, prep, coding, rewards[k], comparison, targets[k]),
                 prep,
             )
     return results, errors
@@ -210,14 +223,20 @@ def _with_bootstrap(
     model: PreferenceModel | str | None,
     zero_policy: ZeroPolicy,
     level: float,
+    beta: float | None,
 ) -> list[QuestionAnalysis]:
     if not bootstrap:
         return [qa for qa, _ in analysed]
     intervals = bootstrap_questions(
         survey, [p for _, p in analysed], coding, bootstrap, seed, model, zero_policy, level
     )
+    supports: list[object] = [None] * len(intervals)
+    if beta is not None:
+        tops = [qa.targets.tops for qa, _ in analysed if qa.targets is not None]
+        supports = list(target_support(intervals, tops, model, beta))
     return [
-        dataclasses.replace(qa, bootstrap=b) for (qa, _), b in zip(analysed, intervals, strict=True)
+        dataclasses.replace(qa, bootstrap=b, target_support=t)  # type: ignore[arg-type]
+        for (qa, _), b, t in zip(analysed, intervals, supports, strict=True)
     ]
 
 
@@ -245,10 +264,17 @@ def _run(
     seed: int | np.random.Generator | None = None,
     level: float = 0.95,
     on_unknown: str = "error",
-) -> tuple[SurveyAnalysis, dict[str, ValueError]]:
+    targets: bool = False,
+    beta: float = DEFAULT_BETA,
+) -> tuple[SurveyAnalysis, dict[str, SocialPrefError]]:
     """:func:`analyze_survey`, and the exception of each column that could not be analysed."""
     kinds = _include_kinds(include)
-    _check_options(zero_policy, bootstrap, model, level, bins, kinds)
+    _check_options(zero_policy, bootstrap, model, level, bins, kinds, beta)
+    if not isinstance(targets, (bool, np.bool_)):
+        raise ParameterError(
+            f"The 'targets' parameter must be True or False. Got {targets!r} instead."
+        )
+    target_beta = float(beta) if targets else None
     rule = AnswerRule(keep_dk, preprocessing)
     if on_unknown not in ("error", "skip"):
         raise ParameterError(
@@ -260,9 +286,9 @@ def _run(
                 f"The 'bootstrap' parameter needs respondent-level data; {survey.source!r} is a crosstab."
             )
         if preprocessing == "paper":
-            raise ParameterError(
-                f"preprocessing='paper' drops code 99, which needs a wave's codes; "
-                f"{survey.source!r} is a crosstab with option labels only."
+            raise DataError(
+                f"preprocessing='paper' drops code 99 and the declared missing codes, which needs "
+                f"a wave's codes; {survey.source!r} is a crosstab with option labels only."
             )
     if rule.preprocessing == "paper" and kinds:
         raise ParameterError(
@@ -313,9 +339,13 @@ def _run(
             else:
                 names.append(name)
     variables = [_variable(survey, n, bins, rule) for n in names]
-    results, errors = _analyze_all(survey, variables, coding, rule, sampling, model, zero_policy)
+    results, errors = _analyze_all(
+        survey, variables, coding, rule, sampling, model, zero_policy, target_beta
+    )
     analysed = [results[n] for n in names if n in results]
-    done = _with_bootstrap(survey, analysed, coding, bootstrap, seed, model, zero_policy, level)
+    done = _with_bootstrap(
+        survey, analysed, coding, bootstrap, seed, model, zero_policy, level, target_beta
+    )
     for name, exc in errors.items():
         skipped[name] = Skipped(survey.source, name, str(exc), survey.variables[name].kind)
     order = {c.name: k for k, c in enumerate(survey.columns)}
@@ -340,6 +370,8 @@ def analyze_survey(
     seed: int | np.random.Generator | None = None,
     level: float = 0.95,
     on_unknown: str = "error",
+    targets: bool = False,
+    beta: float = DEFAULT_BETA,
 ) -> SurveyAnalysis:
     """Analyse every question (or ``questions``) of a survey; the others are skipped with reasons.
 
@@ -358,8 +390,9 @@ def analyze_survey(
         and a respondent whose *type* is a non-answer is always dropped.
     preprocessing : {"default", "paper"}
         ``"default"``: non-answers are never options and only single-choice questions are
-        analysed. ``"paper"``: the paper's reference code: drop code 99 only (keep every other
-        code, of answers and of types) and analyse every labelled column that is not the id,
+        analysed. ``"paper"``: the paper's reference code: drop code 99 and the codes the file
+        declares user-missing (pyreadstat's default read them as NaN), keep every other code,
+        of answers and of types, and analyse every labelled column that is not the id,
         a weight, ``F_*`` or one of its ten administrative names (see
         :data:`~socialpref.surveys.columns.PAPER_ADMIN`); waves only.
     include : str or sequence of str, optional
@@ -386,6 +419,13 @@ def analyze_survey(
         Level of the bootstrap's percentile intervals.
     on_unknown : {"error", "skip"}
         What to do with requested names the survey lacks.
+    targets : bool
+        Also compute what every other aggregation target chooses
+        (:attr:`QuestionAnalysis.targets`: maximal lottery, Condorcet winner, Copeland, NLHF
+        Nash policy), batched per shape; with a bootstrap, how often the replicates agree
+        (:attr:`QuestionAnalysis.target_support`).
+    beta : float
+        Regularisation of the Nash policy (uniform reference), > 0.
 
     Returns
     -------
@@ -398,8 +438,10 @@ def analyze_survey(
     Raises
     ------
     ParameterError
-        Bad option values, an unknown question (``on_unknown="error"``), a bootstrap or
-        ``preprocessing="paper"`` on a crosstab.
+        Bad option values, an unknown question (``on_unknown="error"``), a bootstrap on a
+        crosstab.
+    DataError
+        ``preprocessing="paper"`` on a crosstab (it has no codes).
     MissingTypeColumnError
         A type column the source lacks (a :class:`~socialpref.errors.DataError` naming the
         nearest columns present); raised before any counting.
@@ -426,6 +468,8 @@ def analyze_survey(
         seed=seed,
         level=level,
         on_unknown=on_unknown,
+        targets=targets,
+        beta=beta,
     )[0]
 
 
@@ -445,6 +489,8 @@ def analyze_question(
     bootstrap: int = 0,
     seed: int | np.random.Generator | None = None,
     level: float = 0.95,
+    targets: bool = False,
+    beta: float = DEFAULT_BETA,
 ) -> QuestionAnalysis:
     """Analyse one question: :func:`analyze_survey` with one name, raising instead of skipping.
 
@@ -482,6 +528,8 @@ def analyze_question(
         bootstrap=bootstrap,
         seed=seed,
         level=level,
+        targets=targets,
+        beta=beta,
     )
     if result.questions:
         return result.questions[0]

@@ -6,7 +6,6 @@ Frozen dataclasses with ``to_dict()`` (JSON-ready, NaN -> None) and, for a run, 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,20 +15,12 @@ from socialpref._typing import FloatArray, IntArray
 from socialpref.aggregate import AggregateComparison
 from socialpref.luce import BootstrapIntervals
 from socialpref.population import Population
+from socialpref.serialize import to_jsonable
 from socialpref.surveys.bootstrap import SUPPORT_THRESHOLD
 from socialpref.surveys.columns import ColumnKind
 from socialpref.surveys.design import DesignEffect, design_effect
-
-
-def _jsonable(x: Any) -> Any:
-    """NaN -> None, recursively through lists and dicts (JSON has no NaN)."""
-    if isinstance(x, float):
-        return None if math.isnan(x) else x
-    if isinstance(x, list):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    return x
+from socialpref.surveys.objectives import TargetSupport
+from socialpref.targets import TARGET_NAMES, TargetComparison
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +64,12 @@ class QuestionAnalysis:
         and of each type (NaN for a crosstab).
     kind : ColumnKind
         The class of the column (``"question"`` unless another class was included).
+    targets : TargetComparison or None
+        What every aggregation target chooses (maximal lottery, Condorcet winner, Copeland,
+        NLHF Nash policy besides the average reward and NBC), when requested.
+    target_support : TargetSupport or None
+        How often the bootstrap replicates agree with each target's top (with ``targets`` and
+        a bootstrap).
     """
 
     source: str
@@ -96,6 +93,8 @@ class QuestionAnalysis:
         default_factory=lambda: design_effect(np.zeros(0, dtype=np.int64), np.zeros(0), None)
     )
     kind: ColumnKind = "question"
+    targets: TargetComparison | None = None
+    target_support: TargetSupport | None = None
 
     @property
     def population(self) -> Population:
@@ -153,8 +152,62 @@ class QuestionAnalysis:
             return "agree"
         return "differ (not supported)" if self.tops_differ_supported is False else "differ"
 
+    @property
+    def target_tops(self) -> dict[str, tuple[str, ...]] | None:
+        """Labels of each target's top choice(s) (``condorcet``: the winner, or none), by name.
+
+        None when the targets were not computed.
+        """
+        if self.targets is None:
+            return None
+        return {
+            name: tuple(self.options[i] for i in tops) for name, tops in self.targets.tops.items()
+        }
+
+    @property
+    def targets_agree(self) -> bool | None:
+        """Whether every target with a choice chooses the same option(s); None when not computed."""
+        return None if self.targets is None else self.targets.targets_agree
+
+    @property
+    def targets_disagreement_supported(self) -> bool | None:
+        """Whether the bootstrap supports a disagreement among the targets.
+
+        None when they agree or without bootstrap; otherwise whether at least
+        :data:`~socialpref.surveys.bootstrap.SUPPORT_THRESHOLD` of the replicates disagree too.
+        """
+        if self.targets is None or self.targets.targets_agree or self.target_support is None:
+            return None
+        return self.target_support.p_disagree >= SUPPORT_THRESHOLD
+
+    def targets_dict(self) -> dict[str, Any] | None:
+        """The targets with option labels (JSON-ready), or None when not computed."""
+        t, tops = self.targets, self.target_tops
+        if t is None or tops is None:
+            return None
+        label = self.options
+        lottery = t.maximal_lottery
+        out: dict[str, Any] = {
+            "tops": {name: list(tops[name]) for name in TARGET_NAMES},
+            "agree": t.targets_agree,
+            "maximal_lottery": {
+                o: float(p) for o, p in zip(label, lottery.probabilities, strict=True)
+            },
+            "maximal_lottery_unique": lottery.unique,
+            "condorcet_winner": None if t.condorcet_winner is None else label[t.condorcet_winner],
+            "condorcet_loser": None if t.condorcet_loser is None else label[t.condorcet_loser],
+            "copeland_scores": {o: float(x) for o, x in zip(label, t.copeland_scores, strict=True)},
+            "nash_policy": {o: float(p) for o, p in zip(label, t.nash_policy, strict=True)},
+            "beta": t.beta,
+            "disagreement_supported": self.targets_disagreement_supported,
+        }
+        if self.target_support is not None:
+            out["support"] = self.target_support.to_dict()
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: the analysis, rankings, tau, counts, design effects, bootstrap (NaN -> None)."""
+        """JSON-ready dict: the analysis, rankings, tau, counts, design effects, bootstrap,
+        targets (NaN -> None)."""
         c = self.comparison
         out: dict[str, Any] = {
             "source": self.source,
@@ -176,7 +229,7 @@ class QuestionAnalysis:
             "nbc_ranking": c.nbc_ranking.tolist(),
             "tops_differ": self.tops_differ,
             "same_order": c.comparison.same_order,
-            "kendall_tau": _jsonable(self.kendall_tau),
+            "kendall_tau": to_jsonable(self.kendall_tau),
             "sampling": self.sampling.tolist(),
             "n_per_option": self.n_per_option.tolist(),
             "n_per_type": self.n_per_type.tolist(),
@@ -188,7 +241,10 @@ class QuestionAnalysis:
             "tops_differ_supported": self.tops_differ_supported,
         }
         if self.bootstrap is not None:
-            out["bootstrap"] = _jsonable(self.bootstrap.to_dict())
+            out["bootstrap"] = to_jsonable(self.bootstrap.to_dict())
+        targets = self.targets_dict()
+        if targets is not None:
+            out["targets"] = targets
         return out
 
 
@@ -254,8 +310,10 @@ class SurveyAnalysis:
     def to_rows(self) -> list[dict[str, Any]]:
         """One row per (question, option): the flat table behind ``--csv``.
 
-        With a bootstrap, the rows also hold the interval bounds of the average reward and NBC
-        and ``p_tops_differ``; the question's margin of error is on every row.
+        With targets, the rows also hold each option's maximal-lottery probability, whether it
+        is the Condorcet winner, its Copeland score and its Nash-policy probability; with a
+        bootstrap, the interval bounds of the average reward and NBC and ``p_tops_differ``; the
+        question's margin of error is on every row.
         """
         rows = []
         for q in self.questions:
@@ -272,9 +330,19 @@ class SurveyAnalysis:
                     "nbc_rank": int(c.nbc_ranking[i]),
                     "sampling": float(q.sampling[i]),
                     "tops_differ": q.tops_differ,
-                    "kendall_tau": _jsonable(q.kendall_tau),
-                    "margin_of_error": _jsonable(q.design.margin_of_error),
+                    "kendall_tau": to_jsonable(q.kendall_tau),
+                    "margin_of_error": to_jsonable(q.design.margin_of_error),
                 }
+                t = q.targets
+                if t is not None:
+                    row.update(
+                        {
+                            "maximal_lottery": float(t.maximal_lottery.probabilities[i]),
+                            "condorcet_winner": t.condorcet_winner == i,
+                            "copeland_score": float(t.copeland_scores[i]),
+                            "nash_policy": float(t.nash_policy[i]),
+                        }
+                    )
                 if b is not None:
                     row.update(
                         {

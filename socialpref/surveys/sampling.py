@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from socialpref._typing import ArrayLike, FloatArray
+from socialpref.errors import ParameterError
 from socialpref.population import as_sampling
 
 SamplingArg = ArrayLike | Mapping[str, float] | None
@@ -27,7 +28,7 @@ def _sampling_vector(sampling: SamplingArg, options: tuple[str, ...]) -> FloatAr
                 parts.append(f"no probability for {absent!r}")
             if unknown:
                 parts.append(f"labels that are not options: {unknown!r}")
-            raise ValueError(
+            raise ParameterError(
                 f"The 'sampling' parameter must give one probability per option {list(options)!r}: "
                 f"{'; '.join(parts)}."
             )

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from socialpref._typing import FloatArray
+from socialpref.aggregate import TIE_TOL, nbc
+from socialpref.errors import ParameterError
 from socialpref.preference import PreferenceModel
 from socialpref.sensitivity import (
     DELTA,
@@ -43,6 +45,7 @@ from socialpref.sensitivity import (
     nbc_sensitivity,
     sensitivity_sweep,
 )
+from socialpref.surveys.bootstrap import SUPPORT_THRESHOLD
 from socialpref.surveys.results import QuestionAnalysis
 
 #: The paper's filters of the Section 7.1 sweep: at least this many options ...
@@ -82,14 +85,14 @@ def _base_entries(
     where = f"question {analysis.question!r} of {analysis.source!r}"
     if isinstance(base, Mapping):
         if set(base) != set(options):
-            raise ValueError(
+            raise ParameterError(
                 f"The 'base' parameter must have the options of {where} as keys, "
                 f"{list(options)!r}. Got {list(base)!r} instead."
             )
         return [base[o] for o in options]
     values = list(base)
     if len(values) != len(options):
-        raise ValueError(
+        raise ParameterError(
             f"The 'base' parameter must have one entry per option of {where} ({len(options)}). "
             f"Got {len(values)} entries instead."
         )
@@ -114,7 +117,7 @@ def fit_base(base: BaseArg, analysis: QuestionAnalysis) -> FloatArray | None:
     try:
         return np.asarray(entries, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ParameterError(
             f"The 'base' parameter must hold numbers. Got {entries!r} instead."
         ) from None
 
@@ -128,9 +131,89 @@ def base_fits(base: BaseArg, analysis: QuestionAnalysis) -> bool:
         return True
     try:
         _base_entries(base, analysis)
-    except ValueError:
+    except ParameterError:
         return False
     return True
+
+
+#: The flipped pair's NBC order is *within sampling noise* when fewer than this share of the
+#: replicates order the two options as the data does (the pair's NBC difference has a 95%
+#: bootstrap interval that reaches 0 or below).
+ORDER_LEVEL = 0.975
+
+
+def _tv_quantiles(values: FloatArray, level: float) -> tuple[float | None, float | None]:
+    """Central ``level`` interval of minimal TVs, a replicate that cannot be flipped counting
+    as ``+inf``; a bound in that region is None. Linear interpolation as ``np.percentile``."""
+    s = np.sort(np.where(np.isnan(values), np.inf, values))
+    out: list[float | None] = []
+    for q in ((1 - level) / 2, (1 + level) / 2):
+        pos = (s.size - 1) * q
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        a, b = s[lo], s[hi]
+        if hi == lo:
+            value = a
+        else:  # pos strictly between lo and hi: an infinite neighbour makes it infinite
+            value = a + (b - a) * (pos - lo) if np.isfinite(b) else np.inf
+        out.append(float(value) if np.isfinite(value) else None)
+    return out[0], out[1]
+
+
+@dataclass(frozen=True, eq=False)
+class FlipSupport:
+    """The minimal flip of one question over its bootstrap replicates.
+
+    Every replicate population of the question (respondents resampled, shares, ``p(u)`` and
+    rewards recomputed; :attr:`socialpref.luce.BootstrapIntervals.replicate_rewards`) goes
+    through the same sweep as the data, with the same base, ``eps``, ``delta`` and model (the
+    closed form whatever the solver of the data; the LP back-ends agree with it).
+
+    Attributes
+    ----------
+    n_boot : int
+        Replicates.
+    level : float
+        Level of the interval.
+    min_tv_low, min_tv_high : float or None
+        Central ``level`` percentile interval of the minimal TV over the replicates; a
+        replicate that cannot be flipped counts as an infinite TV, and a bound that falls among
+        those is None (``min_tv_high`` None: in more than ``(1 - level) / 2`` of the replicates
+        NBC's order cannot be changed).
+    p_flippable : float
+        Share of replicates in which NBC's order can be changed.
+    p_top_flip : float
+        Share of replicates in which the cheapest flip dethrones NBC's top choice.
+    p_pair_order : float or None
+        For the data's flipped pair ``(i, j)``: the share of replicates in which NBC (under the
+        base) puts ``i`` above ``j`` as the data does; None when the data cannot be flipped.
+    """
+
+    n_boot: int
+    level: float
+    min_tv_low: float | None
+    min_tv_high: float | None
+    p_flippable: float
+    p_top_flip: float
+    p_pair_order: float | None
+
+    def interval_text(self, digits: int = 3) -> str:
+        """The interval as text, ``"[0.004, 0.474]"``; ``inf`` for an unflippable bound."""
+
+        def show(x: float | None) -> str:
+            return "inf" if x is None else f"{x:.{digits}f}"
+
+        return f"[{show(self.min_tv_low)}, {show(self.min_tv_high)}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n_boot": self.n_boot,
+            "level": self.level,
+            "min_tv_low": self.min_tv_low,
+            "min_tv_high": self.min_tv_high,
+            "p_flippable": self.p_flippable,
+            "p_top_flip": self.p_top_flip,
+            "p_pair_order": self.p_pair_order,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,18 +229,50 @@ class QuestionSensitivity:
         solved (see ``solve_all`` of :func:`survey_sensitivity`).
     kept : bool
         Whether it passes the filters (only kept questions count in the summary).
+    support : FlipSupport or None
+        The flip over the bootstrap replicates (solved questions whose analysis has a
+        bootstrap).
+    nbc_flipped : (n_options,) array or None
+        NBC (Eq. 13) under the flipping distribution (None when the question cannot be
+        flipped or was not solved).
     """
 
     analysis: QuestionAnalysis
     result: SensitivityResult | None
     kept: bool
+    support: FlipSupport | None = None
+    nbc_flipped: FloatArray | None = None
+
+    @property
+    def flip_verdict(self) -> str | None:
+        """Whether the bootstrap supports the flip: None (not flippable, not solved, or no
+        bootstrap), ``"supported"``, ``"not supported"`` (fewer than half of the replicates
+        can be flipped) or ``"within noise"`` (the flipped pair's NBC order holds in fewer than
+        :data:`ORDER_LEVEL` of the replicates: the data do not tell the two options apart)."""
+        res, sup = self.result, self.support
+        if res is None or res.min_tv is None or sup is None:
+            return None
+        if sup.p_flippable < SUPPORT_THRESHOLD:
+            return "not supported"
+        if sup.p_pair_order is not None and sup.p_pair_order < ORDER_LEVEL:
+            return "within noise"
+        return "supported"
+
+    @property
+    def top_flip_supported(self) -> bool | None:
+        """Whether at least half of the replicates' cheapest flips dethrone the top too (None
+        when the data's cheapest flip does not, or without bootstrap)."""
+        if self.result is None or not self.result.top_flip or self.support is None:
+            return None
+        return self.support.p_top_flip >= SUPPORT_THRESHOLD
 
     def to_dict(self) -> dict[str, Any]:
         """The question as ``socialpref sensitivity --json`` writes it (option labels, not indices).
 
         Keys: ``source, question, min_tv, pair, distribution, top_flip, flippable,
         top_flippable, top_min_tv, repair_tv, nbc_top, average_top, n_options,
-        n_respondents``.
+        n_respondents``; with a bootstrap also ``bootstrap`` (:class:`FlipSupport`),
+        ``flip_verdict`` and ``top_flip_supported``.
 
         Raises
         ------
@@ -166,7 +281,7 @@ class QuestionSensitivity:
         """
         res, qa = self.result, self.analysis
         if res is None:
-            raise ValueError(
+            raise ParameterError(
                 f"Question {qa.question!r} of {qa.source!r} was not solved (the filters drop it); "
                 "pass solve_all=True to survey_sensitivity."
             )
@@ -188,11 +303,41 @@ class QuestionSensitivity:
             "average_top": [label[i] for i in res.average_top],
             "n_options": len(label),
             "n_respondents": qa.n_respondents,
+            **(
+                {}
+                if self.support is None
+                else {
+                    "bootstrap": self.support.to_dict(),
+                    "flip_verdict": self.flip_verdict,
+                    "top_flip_supported": self.top_flip_supported,
+                }
+            ),
         }
 
 
 def _median(values: Sequence[float]) -> float | None:
     return float(np.median(values)) if len(values) else None
+
+
+def _summary(
+    kept: Sequence[QuestionSensitivity], n_questions: int, n_unanalysable: int
+) -> dict[str, Any]:
+    results = [q.result for q in kept if q.result is not None]
+    tvs = [r.min_tv for r in results if r.min_tv is not None]
+    boot = bool(kept) and all(q.support is not None for q in kept)
+    return {
+        "questions": n_questions,
+        "kept": len(results),
+        "flippable": len(tvs),
+        "top_flips": sum(bool(r.top_flip) for r in results),
+        "median_min_tv": _median(tvs),
+        "flippable_share": len(tvs) / len(results) if results else None,
+        "top_flippable": sum(bool(r.top_flippable) for r in results),
+        "repairable": sum(r.repair_tv is not None for r in results),
+        "unanalysable": n_unanalysable,
+        "flips_supported": sum(q.flip_verdict == "supported" for q in kept) if boot else None,
+        "top_flips_supported": sum(bool(q.top_flip_supported) for q in kept) if boot else None,
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,6 +355,8 @@ class SurveySensitivity:
         Questions of the sources that could not be analysed.
     min_options, min_per_option
         The filters.
+    unanalysable_by_source : mapping {source: int}
+        ``n_unanalysable`` per source (for :attr:`by_source`).
     """
 
     questions: tuple[QuestionSensitivity, ...]
@@ -217,6 +364,7 @@ class SurveySensitivity:
     n_unanalysable: int
     min_options: int = MIN_OPTIONS
     min_per_option: float = MIN_PER_OPTION
+    unanalysable_by_source: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def kept(self) -> tuple[QuestionSensitivity, ...]:
@@ -237,30 +385,43 @@ class SurveySensitivity:
         ``top_flips`` (the cheapest flip dethrones NBC's top), ``median_min_tv`` (over the
         flippable ones; None if none), ``flippable_share`` (flippable / kept; None if none
         kept), ``top_flippable`` (some flip dethrones the top), ``repairable`` (the
-        average-reward winner can be made NBC's winner), ``unanalysable``.
+        average-reward winner can be made NBC's winner), ``unanalysable``; with a bootstrap
+        (None without), ``flips_supported`` (flippable questions whose flip the bootstrap
+        supports: :attr:`QuestionSensitivity.flip_verdict`) and ``top_flips_supported``.
         """
-        results = [q.result for q in self.kept if q.result is not None]
-        tvs = [r.min_tv for r in results if r.min_tv is not None]
-        return {
-            "questions": self.n_questions,
-            "kept": len(results),
-            "flippable": len(tvs),
-            "top_flips": sum(bool(r.top_flip) for r in results),
-            "median_min_tv": _median(tvs),
-            "flippable_share": len(tvs) / len(results) if results else None,
-            "top_flippable": sum(bool(r.top_flippable) for r in results),
-            "repairable": sum(r.repair_tv is not None for r in results),
-            "unanalysable": self.n_unanalysable,
-        }
+        return _summary(self.kept, self.n_questions, self.n_unanalysable)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources of the questions (and of the unanalysable ones), in first-seen order."""
+        names = [q.analysis.source for q in self.questions] + list(self.unanalysable_by_source)
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def by_source(self) -> dict[str, dict[str, Any]]:
+        """:attr:`summary` of each source on its own (one row per wave beside the pooled one)."""
+        out = {}
+        for source in self.sources:
+            mine = [q for q in self.questions if q.analysis.source == source]
+            bad = int(self.unanalysable_by_source.get(source, 0))
+            out[source] = _summary([q for q in mine if q.kept], len(mine) + bad, bad)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"questions": [row of each kept question], "summary": {...}}`` (``--json``)."""
-        return {"questions": [q.to_dict() for q in self.kept], "summary": self.summary}
+        """``{"questions": [row of each kept question], "summary": {...}, "by_source": [...]}``
+        (``--json``); ``by_source`` holds one summary per source with its ``source``."""
+        return {
+            "questions": [q.to_dict() for q in self.kept],
+            "summary": self.summary,
+            "by_source": [{"source": k, **v} for k, v in self.by_source.items()],
+        }
 
 
 def _check_count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"The '{name}' parameter must be an integer >= 0. Got {value!r} instead.")
+        raise ParameterError(
+            f"The '{name}' parameter must be an integer >= 0. Got {value!r} instead."
+        )
     return int(value)
 
 
@@ -268,7 +429,7 @@ def survey_sensitivity(
     analyses: Sequence[QuestionAnalysis],
     *,
     seen: int | None = None,
-    skipped: int = 0,
+    skipped: int | Mapping[str, int] = 0,
     min_options: int = MIN_OPTIONS,
     min_per_option: float = MIN_PER_OPTION,
     base: BaseArg = None,
@@ -278,6 +439,7 @@ def survey_sensitivity(
     delta: float = DELTA,
     solve_all: bool = False,
     progress: Callable[[int], object] | None = None,
+    bootstrap: bool = True,
 ) -> SurveySensitivity:
     """The Section 7.1 sweep over analysed questions: filters, min-TV analysis, summary.
 
@@ -288,10 +450,10 @@ def survey_sensitivity(
     seen : int, optional
         Questions seen, for the summary's ``questions``; default ``len(analyses) + skipped``
         (what the CLI and the report use). Must be at least that.
-    skipped : int
-        Questions of the sources that could not be analysed (``len(analysis.skipped)`` of
-        :func:`analyze_survey` run on names the source has; do not count requested names that
-        a source lacks).
+    skipped : int or mapping {source: int}
+        Questions of the sources that could not be analysed (``len(analysis.unanalysable)``
+        of :func:`analyze_survey`; requested names that a source lacks do not count); a mapping
+        gives them per source, for :attr:`SurveySensitivity.by_source`.
     min_options, min_per_option
         The filters (:func:`passes_filters`).
     base : sequence or mapping, optional
@@ -309,6 +471,10 @@ def survey_sensitivity(
     progress : callable, optional
         Called with the number of questions just solved after every block (``BLOCK`` for
         the exact solver, 1 otherwise); e.g. ``lambda n: bar.advance(task, n)``.
+    bootstrap : bool
+        For every solved question whose analysis has bootstrap replicates, solve the same
+        programs on every replicate population (:class:`FlipSupport`): all replicates of all
+        questions in one vectorised sweep (the closed form, without repair programs).
 
     Returns
     -------
@@ -316,19 +482,24 @@ def survey_sensitivity(
 
     Raises
     ------
-    ValueError
+    ParameterError
         A bad count, filter, solver, model, ``eps``/``delta``, or a ``base`` that does not fit
         a question to solve.
-    RuntimeError
+    SolverError
         An LP solver failed (``solver`` other than ``"exact"``).
     """
     items = list(analyses)
-    n_skipped = _check_count(skipped, "skipped")
+    by_source: dict[str, int] = {}
+    if isinstance(skipped, Mapping):
+        by_source = {str(k): _check_count(v, "skipped") for k, v in skipped.items()}
+        n_skipped = sum(by_source.values())
+    else:
+        n_skipped = _check_count(skipped, "skipped")
     n_seen = len(items) + n_skipped
     if seen is not None:
         n_seen = _check_count(seen, "seen")
         if n_seen < len(items) + n_skipped:
-            raise ValueError(
+            raise ParameterError(
                 f"The 'seen' parameter must be at least len(analyses) + skipped "
                 f"({len(items) + n_skipped}). Got {seen!r} instead."
             )
@@ -338,7 +509,7 @@ def survey_sensitivity(
     except (TypeError, ValueError):
         min_per = math.nan
     if not math.isfinite(min_per) or min_per < 0:
-        raise ValueError(
+        raise ParameterError(
             f"The 'min_per_option' parameter must be a finite number >= 0. Got {min_per_option!r} instead."
         )
     kept = [passes_filters(qa, min_opts, min_per) for qa in items]
@@ -373,21 +544,81 @@ def survey_sensitivity(
             )
         if progress is not None:
             progress(len(block))
+    supports: dict[int, FlipSupport] = {}
+    if bootstrap:
+        with_boot = [(k, b) for k, b in zip(todo, bases, strict=True) if items[k].bootstrap]
+        supports = _flip_supports(items, results, with_boot, eps, delta, model)
+    flipped = {
+        k: nbc(items[k].rewards, items[k].type_weights, res.distribution, model)
+        for k, res in results.items()
+        if res.distribution is not None
+    }
     return SurveySensitivity(
         questions=tuple(
-            QuestionSensitivity(qa, results.get(k), kept[k]) for k, qa in enumerate(items)
+            QuestionSensitivity(qa, results.get(k), kept[k], supports.get(k), flipped.get(k))
+            for k, qa in enumerate(items)
         ),
         n_questions=n_seen,
         n_unanalysable=n_skipped,
         min_options=min_opts,
         min_per_option=min_per,
+        unanalysable_by_source=by_source,
     )
+
+
+def _flip_supports(
+    items: Sequence[QuestionAnalysis],
+    results: Mapping[int, SensitivityResult],
+    todo: Sequence[tuple[int, FloatArray | None]],
+    eps: float,
+    delta: float,
+    model: PreferenceModel | str | None,
+) -> dict[int, FlipSupport]:
+    """:class:`FlipSupport` of questions ``todo`` (index, base): one sweep over every replicate."""
+    pops: list[tuple[FloatArray, FloatArray]] = []
+    bases: list[FloatArray | None] = []
+    for k, base in todo:
+        b = items[k].bootstrap
+        assert b is not None
+        pops += zip(b.replicate_rewards, b.replicate_type_weights, strict=True)
+        bases += [base] * b.n_boot
+    if not pops:
+        return {}
+    any_base = any(base is not None for _, base in todo)
+    sweep = sensitivity_sweep(
+        pops, bases=bases if any_base else None, eps=eps, delta=delta, model=model, repair=False
+    )
+    out: dict[int, FlipSupport] = {}
+    start = 0
+    for k, _ in todo:
+        b = items[k].bootstrap
+        assert b is not None
+        rows = slice(start, start + b.n_boot)
+        start += b.n_boot
+        low, high = _tv_quantiles(sweep.min_tv[rows], b.level)
+        pair = results[k].pair
+        order = None
+        if pair is not None:
+            gap = sweep.nbc[rows, pair[0]] - sweep.nbc[rows, pair[1]]
+            order = float(np.mean(gap > TIE_TOL))
+        out[k] = FlipSupport(
+            n_boot=b.n_boot,
+            level=b.level,
+            min_tv_low=low,
+            min_tv_high=high,
+            p_flippable=float(sweep.flippable[rows].mean()),
+            p_top_flip=float(sweep.top_flip[rows].mean()),
+            p_pair_order=order,
+        )
+    return out
 
 
 __all__ = [
     "BLOCK",
     "MIN_OPTIONS",
     "MIN_PER_OPTION",
+    "ORDER_LEVEL",
+    "FlipSupport",
     "QuestionSensitivity",
     "SurveySensitivity",
     "base_fits",

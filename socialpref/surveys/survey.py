@@ -26,7 +26,8 @@ from socialpref.surveys.labels import AnswerStatus
 
 SurveyKind = Literal["wave", "crosstab"]
 Preprocessing = Literal["default", "paper"]
-#: ``"default"``: non-answers are never options; ``"paper"``: the paper's rule (drop code 99).
+#: ``"default"``: non-answers are never options; ``"paper"``: the paper's rule (drop code 99 and
+#: the file's declared missing codes).
 PREPROCESSINGS: tuple[Preprocessing, ...] = ("default", "paper")
 #: The one code that the paper's reference code drops (Pew's "Refused").
 PAPER_DROPPED_CODE = 99.0
@@ -49,7 +50,9 @@ class AnswerRule:
     preprocessing : {"default", "paper"}
         ``"default"``: options are the codes whose status is ``"answer"`` (plus ``"dk"`` with
         ``keep_dk``). ``"paper"``: the rule of the paper's reference code, every code but 99
-        (labelled or not, whatever its label); ``keep_dk`` does not apply.
+        and the codes the file declares user-missing (labelled or not, whatever its label: the
+        paper read waves with pyreadstat's defaults, which turn declared missing values into
+        NaN); ``keep_dk`` does not apply.
     """
 
     keep_dk: bool = False
@@ -128,7 +131,16 @@ class Variable:
         cached = self._masks.get(rule)
         if cached is None:
             if rule.preprocessing == "paper":
-                ok = np.asarray([c != PAPER_DROPPED_CODE for c in self.codes], dtype=bool)
+                # the paper's code read waves with pyreadstat's defaults (user-declared missing
+                # codes become NaN), then dropped code 99
+                declared = self.declared or (False,) * len(self.codes)
+                ok = np.asarray(
+                    [
+                        c != PAPER_DROPPED_CODE and not d
+                        for c, d in zip(self.codes, declared, strict=True)
+                    ],
+                    dtype=bool,
+                )
             else:
                 keep = {"answer", "dk"} if rule.keep_dk else {"answer"}
                 ok = np.asarray([s in keep for s in self.status], dtype=bool)

@@ -2,8 +2,8 @@
 
 A type is the tuple of a respondent's codes in the type column(s) (``F_PARTYSUM_FINAL`` by
 default); respondents whose type code is a non-answer ("Refused", "Don't know", not asked:
-:mod:`socialpref.surveys.labels`; under ``preprocessing="paper"`` code 99 only) or who have an
-empty type or a zero weight have no type. The no-lean party type ("DK/Refused/No lean") is a
+:mod:`socialpref.surveys.labels`; under ``preprocessing="paper"`` code 99 and the declared
+missing codes) or who have an empty type or a zero weight have no type. The no-lean party type ("DK/Refused/No lean") is a
 type. A crosstab's types are its ``group`` column.
 """
 

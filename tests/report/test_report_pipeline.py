@@ -17,6 +17,7 @@ import pytest
 from matplotlib import image as mpimg
 from typer.testing import CliRunner
 
+from socialpref.app import AnalysisOptions
 from socialpref.report import MARKER, build_survey_report, demo_wave_path
 from socialpref.report.provenance import DATE_LABEL
 from socialpref_cli.main import app
@@ -343,15 +344,14 @@ def test_commands_have_help():
 
 
 def test_combined_types_reach_the_analysis_and_the_provenance(sources):
-    report = build_survey_report(
-        [sources["demo"]], questions=["EVCAR2_W900"], types="F_PARTYSUM_FINAL,F_GENDER"
-    )
+    options = AnalysisOptions(questions=("EVCAR2_W900",), types="F_PARTYSUM_FINAL,F_GENDER")
+    report = build_survey_report([sources["demo"]], options)
     (entry,) = report.questions
-    assert all(" | " in t for t in entry.analysis["types"])  # combined type labels
-    assert len(entry.analysis["types"]) > 3
+    assert all(" | " in t for t in entry.analysis.types)  # combined type labels
+    assert len(entry.analysis.types) > 3
     assert report.provenance.options["types"] == "F_PARTYSUM_FINAL,F_GENDER"
     assert report.focus == ("EVCAR2_W900",)
-    assert [q.analysis["question"] for q in report.detailed()] == ["EVCAR2_W900"]
+    assert [q.analysis.question for q in report.detailed()] == ["EVCAR2_W900"]
 
 
 def test_missing_demo_wave_says_what_to_do(tmp_path, monkeypatch):

@@ -51,7 +51,7 @@ def test_keep_dk_keeps_dont_know_only(varied_paths: dict[str, Path]) -> None:
     assert analyze_question(s, "DKQ_W5").options == ("Yes", "No")
 
 
-def test_paper_rule_drops_99_only(varied_paths: dict[str, Path]) -> None:
+def test_paper_rule_drops_99_and_declared_missing(varied_paths: dict[str, Path]) -> None:
     s = read_wave(varied_paths[".sav"])
     for name, code, label in _nonanswer_questions():
         qa = analyze_question(s, name, preprocessing="paper")
@@ -61,8 +61,9 @@ def test_paper_rule_drops_99_only(varied_paths: dict[str, Path]) -> None:
             substantive
         ) + len(kept), name
     assert analyze_question(s, "UNLAB99_W5", preprocessing="paper").options == ("Yes", "No")
-    # the code the file declares user-missing is kept too: every code but 99
-    assert analyze_question(s, "DECL_W5", preprocessing="paper").options == ("Yes", "No", "Other")
+    # the code the file declares user-missing is dropped too (pyreadstat's default read it as
+    # NaN in the paper's code)
+    assert analyze_question(s, "DECL_W5", preprocessing="paper").options == ("Yes", "No")
     assert analyze_question(s, "DECL_W5").options == ("Yes", "No")
     with pytest.raises(ParameterError, match="keep_dk"):
         analyze_question(s, "DKQ_W5", preprocessing="paper", keep_dk=True)

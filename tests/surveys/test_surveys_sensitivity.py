@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from socialpref.surveys import (
     read_wave,
     survey_sensitivity,
 )
-from socialpref.surveys.sensitivity import BLOCK
+from socialpref.surveys.sensitivity import BLOCK, ORDER_LEVEL, FlipSupport
 
 #: The sweep and the core run the same closed form: only summation order may differ.
 ATOL = 1e-13
@@ -36,7 +37,7 @@ ROW_KEYS = [
 ]  # fmt: skip
 SUMMARY_KEYS = [
     "questions", "kept", "flippable", "top_flips", "median_min_tv", "flippable_share",
-    "top_flippable", "repairable", "unanalysable",
+    "top_flippable", "repairable", "unanalysable", "flips_supported", "top_flips_supported",
 ]  # fmt: skip
 REPO = Path(__file__).resolve().parents[2]
 
@@ -166,6 +167,8 @@ def test_summary_on_a_hand_made_set() -> None:
         "top_flippable": 2,
         "repairable": 3,
         "unanalysable": 3,
+        "flips_supported": None,  # no bootstrap
+        "top_flips_supported": None,
     }
     assert sweep.min_tvs == (0.3, 0.1, None, 0.2)
     assert [r["min_tv"] for r in sweep.to_dict()["questions"]] == [0.3, 0.1, None, 0.2]
@@ -307,3 +310,132 @@ def test_bad_arguments_raise(kw: dict[str, Any], needle: str) -> None:
         survey_sensitivity([_question(3, 300)], **kw)
     with pytest.raises(ValueError, match=needle):  # checked even with nothing to solve
         survey_sensitivity([], **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# the flip over the bootstrap replicates
+
+
+def test_tv_quantiles_equal_numpy_on_finite_values() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from socialpref.surveys.sensitivity import _tv_quantiles
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40), st.sampled_from([0.5, 0.9, 0.95])
+    )
+    def check(values: list[float], level: float) -> None:
+        low, high = _tv_quantiles(np.asarray(values), level)
+        want = np.percentile(values, [50 * (1 - level), 50 * (1 + level)])
+        assert low is not None and high is not None
+        assert abs(low - want[0]) <= 1e-12 and abs(high - want[1]) <= 1e-12
+
+    check()
+
+
+def test_tv_quantiles_count_unflippable_replicates_as_infinite() -> None:
+    from socialpref.surveys.sensitivity import _tv_quantiles
+
+    # positions 0.75 and 2.25 of [0.1, 0.2, inf, inf]
+    low, high = _tv_quantiles(np.array([0.2, np.nan, 0.1, np.nan]), 0.5)
+    assert low == pytest.approx(0.175, abs=1e-15) and high is None
+    assert _tv_quantiles(np.full(5, np.nan), 0.95) == (None, None)
+    assert _tv_quantiles(np.array([0.3, 0.3, np.nan]), 0.0 + 1e-9)[0] == pytest.approx(0.3)
+
+
+@pytest.fixture(scope="module")
+def booted() -> list[QuestionAnalysis]:
+    wave = read_wave(REPO / "data" / "demo" / "ATP W900.sav")
+    return analyze_survey(wave, bootstrap=40, seed=3).questions
+
+
+def test_flip_support_equals_each_replicate_solved_alone(booted: list[QuestionAnalysis]) -> None:
+    """One vectorised sweep over every replicate = the core question by question."""
+    sweep = survey_sensitivity(booted)
+    checked = 0
+    for q in sweep.kept:
+        sup, qa = q.support, q.analysis
+        assert sup is not None and qa.bootstrap is not None and q.result is not None
+        results = [sensitivity(pop) for pop in qa.bootstrap.populations()]
+        flippable = np.array([r.min_tv is not None for r in results])
+        assert sup.n_boot == 40 and sup.level == 0.95
+        assert sup.p_flippable == pytest.approx(flippable.mean(), abs=1e-15)
+        assert sup.p_top_flip == pytest.approx(np.mean([r.top_flip for r in results]), abs=1e-15)
+        tvs = np.array([np.nan if r.min_tv is None else r.min_tv for r in results])
+        if flippable.all():
+            lo, hi = np.percentile(tvs, [2.5, 97.5])
+            assert sup.min_tv_low == pytest.approx(lo, abs=ATOL)
+            assert sup.min_tv_high == pytest.approx(hi, abs=ATOL)
+        if q.result.pair is not None:
+            i, j = q.result.pair
+            order = np.mean([r.nbc[i] - r.nbc[j] > 1e-12 for r in results])
+            assert sup.p_pair_order == pytest.approx(order, abs=1e-15)
+        else:
+            assert sup.p_pair_order is None
+        checked += 1
+    assert checked == 16
+    summary = sweep.summary
+    assert summary["flips_supported"] == sum(q.flip_verdict == "supported" for q in sweep.kept)
+    assert summary["top_flips_supported"] == sum(bool(q.top_flip_supported) for q in sweep.kept)
+    off = survey_sensitivity(booted, bootstrap=False)
+    assert all(q.support is None for q in off.questions)
+    assert off.summary["flips_supported"] is None
+
+
+def test_nbc_under_the_flipping_distribution(booted: list[QuestionAnalysis]) -> None:
+    from socialpref import nbc
+
+    sweep = survey_sensitivity(booted, solve_all=True)
+    for q in sweep.questions:
+        res = q.result
+        assert res is not None
+        if res.distribution is None:
+            assert q.nbc_flipped is None
+        else:
+            want = nbc(q.analysis.rewards, q.analysis.type_weights, res.distribution)
+            np.testing.assert_allclose(q.nbc_flipped, want, atol=ATOL, rtol=0)
+            i, j = res.pair  # type: ignore[misc]
+            assert q.nbc_flipped[j] >= q.nbc_flipped[i]  # the flip happened
+
+
+def _support(p_flippable: float, p_top: float, p_order: float | None) -> FlipSupport:
+    return FlipSupport(100, 0.95, 0.1, 0.3, p_flippable, p_top, p_order)
+
+
+@pytest.mark.parametrize(
+    ("support", "top_flip", "verdict", "top_supported"),
+    [
+        (_support(0.9, 0.8, 0.99), True, "supported", True),
+        (_support(0.9, 0.4, 0.99), True, "supported", False),
+        (_support(0.4, 0.4, 0.99), True, "not supported", False),
+        (_support(0.9, 0.9, 0.9), False, "within noise", None),
+        (_support(0.5, 0.5, ORDER_LEVEL), True, "supported", True),  # bounds are inclusive
+        (None, True, None, None),
+    ],
+)
+def test_flip_verdicts(
+    support: FlipSupport | None, top_flip: bool, verdict: str | None, top_supported: bool | None
+) -> None:
+    q = QuestionSensitivity(_question(3, 600), _result(0.2, top_flip=top_flip), True, support)
+    assert q.flip_verdict == verdict and q.top_flip_supported is top_supported
+    row = q.to_dict()
+    assert ("bootstrap" in row) is (support is not None)
+    unflippable = QuestionSensitivity(_question(3, 600), _result(None), True, support)
+    assert unflippable.flip_verdict is None
+
+
+def test_one_summary_per_source() -> None:
+    a = dataclasses.replace(_question(3, 600, "A"), source="a.sav")
+    b = dataclasses.replace(_question(4, 900, "B"), source="b.sav")
+    sweep = survey_sensitivity([a, b, b], skipped={"a.sav": 2, "b.sav": 0, "c.sav": 1})
+    by = sweep.by_source
+    assert list(by) == ["a.sav", "b.sav", "c.sav"]
+    assert by["a.sav"]["questions"] == 3 and by["a.sav"]["unanalysable"] == 2
+    assert by["b.sav"]["kept"] == 2 and by["c.sav"]["questions"] == 1
+    pooled = sweep.summary
+    for key in ("questions", "kept", "flippable", "top_flips", "unanalysable"):
+        assert pooled[key] == sum(v[key] for v in by.values()), key
+    rows = sweep.to_dict()["by_source"]
+    assert [r["source"] for r in rows] == ["a.sav", "b.sav", "c.sav"]
