@@ -38,9 +38,6 @@ def warn(message: str, tag: str = "Warning:") -> None:
 #: system's (a missing or unreadable file, a full disk). Anything else is a bug and keeps its
 #: traceback; ``socialpref --debug`` shows the traceback of these too.
 USER_ERRORS: tuple[type[BaseException], ...] = (SocialPrefError, OSError)
-#: Libraries whose plain ``ValueError`` is still a user error: the training package raised
-#: ``ValueError`` for bad settings before it had typed errors. Empty once it raises typed ones.
-_UNTYPED_LIBRARIES = ("socialpref.train.",)
 
 
 def debugging() -> bool:
@@ -49,18 +46,9 @@ def debugging() -> bool:
     return bool(ctx is not None and ctx.meta.get(DEBUG_KEY))
 
 
-def _raised_in(exc: BaseException, prefixes: tuple[str, ...]) -> bool:
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith(prefixes)
-
-
 def is_user_error(exc: BaseException) -> bool:
     """Whether ``exc`` is reported as one line (:data:`USER_ERRORS`)."""
-    if isinstance(exc, USER_ERRORS):
-        return True
-    return type(exc) is ValueError and _raised_in(exc, _UNTYPED_LIBRARIES)
+    return isinstance(exc, USER_ERRORS)
 
 
 def error_line(exc: BaseException) -> str:

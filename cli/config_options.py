@@ -16,6 +16,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -47,12 +48,12 @@ class CliField:
 
 def _auto(hint: Any) -> CliField:
     """The CliField of a plain type: itself, ``X | None``, or a repeatable ``tuple[T, ...]``."""
-    if hint in (int, float, str, bool):
+    if hint in (int, float, str, bool, Path):
         return CliField(hint)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
         inner = next(a for a in args if a is not type(None))
-        if inner in (int, float, str, bool):
+        if inner in (int, float, str, bool, Path):
             return CliField(hint)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in (int, float, str):
         item: Any = args[0]
@@ -80,12 +81,15 @@ def generated_options(
     cls: type,
     flags: Mapping[str, Sequence[str]] | None = None,
     fields: Mapping[str, CliField] | None = None,
+    exclude: Sequence[str] = (),
 ) -> list[GeneratedOption]:
-    """The options :func:`config_options` generates for ``cls``, in field order."""
+    """The options generated for ``cls``, in field order (the fields in ``exclude`` get none)."""
     flags, fields = flags or {}, fields or {}
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):
+        if f.name in exclude:
+            continue
         if f.default is dataclasses.MISSING:
             raise TypeError(f"The field {f.name!r} of {cls.__name__} needs a default.")
         cli = fields.get(f.name) or _auto(hints[f.name])
@@ -104,6 +108,68 @@ def generated_options(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """The generated options of one dataclass and what the command receives for them.
+
+    Attributes
+    ----------
+    options : sequence of GeneratedOption
+        From :func:`generated_options`.
+    build : callable
+        ``{field name: parsed value}`` -> the value the command's parameter receives (the dict
+        itself, or the dataclass built from it).
+    """
+
+    options: Sequence[GeneratedOption]
+    build: Callable[[dict[str, Any]], Any] = dict
+
+
+def grouped_options(
+    groups: Mapping[str, OptionGroup], panel: str | None = None
+) -> Callable[[F], F]:
+    """Decorator: the options of every group; the command's parameter named like a group gets it.
+
+    The generated options come after the command's own in ``--help``.
+    """
+    names = [o.name for g in groups.values() for o in g.options]
+    if len(set(names)) != len(names):
+        raise TypeError(f"Two generated options share a name: {sorted(names)}.")
+
+    def decorate(fn: F) -> F:
+        own_hints = typing.get_type_hints(fn)
+        own = [
+            p.replace(annotation=own_hints.get(p.name, p.annotation), kind=p.KEYWORD_ONLY)
+            for p in inspect.signature(fn).parameters.values()
+            if p.name not in groups
+        ]
+        generated = [
+            inspect.Parameter(
+                o.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(o.default, *o.flags, help=o.help, rich_help_panel=panel),
+                annotation=o.cli.annotation,
+            )
+            for g in groups.values()
+            for o in g.options
+        ]
+
+        @functools.wraps(fn)
+        def command(**kwargs: Any) -> Any:
+            built = {
+                key: g.build({o.name: o.cli.parse(kwargs.pop(o.name)) for o in g.options})
+                for key, g in groups.items()
+            }
+            return fn(**built, **kwargs)
+
+        params = own + generated
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return typing.cast(F, command)
+
+    return decorate
 
 
 def config_options(
@@ -130,34 +196,5 @@ def config_options(
     The decorated command takes a keyword ``config_fields: dict`` (field name -> value, parsed)
     besides its own options.
     """
-    options = generated_options(cls, flags, fields)
-
-    def decorate(fn: F) -> F:
-        own_hints = typing.get_type_hints(fn)
-        signature = inspect.signature(fn)
-        own = [
-            p.replace(annotation=own_hints.get(p.name, p.annotation))
-            for p in signature.parameters.values()
-            if p.name != "config_fields"
-        ]
-        generated = [
-            inspect.Parameter(
-                o.name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(o.default, *o.flags, help=o.help, rich_help_panel=panel),
-                annotation=o.cli.annotation,
-            )
-            for o in options
-        ]
-        params = generated + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
-
-        @functools.wraps(fn)
-        def command(**kwargs: Any) -> Any:
-            values = {o.name: o.cli.parse(kwargs.pop(o.name)) for o in options}
-            return fn(config_fields=values, **kwargs)
-
-        command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in params}
-        return typing.cast(F, command)
-
-    return decorate
+    group = OptionGroup(generated_options(cls, flags, fields))
+    return grouped_options({"config_fields": group}, panel)
