@@ -9,6 +9,7 @@ which adds its command or sub-app.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import typer
@@ -80,6 +81,34 @@ class LazyGroup(TyperGroup):
         if args and isinstance(self.commands.get(args[0]), _Listed):
             self.commands[args[0]] = load_command(args[0])
         return super().resolve_command(ctx, args)
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; a usage error (a bad option or value) is one line on stderr, exit 2.
+
+        typer prints usage errors as a usage line, a hint and a boxed message; here they are
+        ``Error: MESSAGE. See 'socialpref CMD --help'.``, one line like every other error.
+        """
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as exc:  # click's ClickException, as typer vendors it
+            code = int(getattr(exc, "exit_code", 2))
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help
+                from socialpref_cli.common import fail
+
+                message = " ".join(exc.format_message().split())
+                ctx = getattr(exc, "ctx", None)
+                if ctx is not None:
+                    message += (
+                        f"{'' if message.endswith('.') else '.'} See '{ctx.command_path} --help'."
+                    )
+                fail(message, code)
+            sys.exit(code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 app = typer.Typer(

@@ -16,6 +16,7 @@ import numpy as np
 
 from socialpref._typing import FloatArray, IntArray
 from socialpref.errors import DataError
+from socialpref.surveys.checks import MAX_CODES
 from socialpref.surveys.design import DesignEffect, design_effect
 from socialpref.surveys.sampling import SamplingArg, _sampling_vector
 from socialpref.surveys.survey import AnswerRule, Survey, Variable
@@ -179,6 +180,12 @@ def _prepare(
         raise DataError(
             f"Question {var.name!r} of {survey.source!r} has fewer than two options after filtering "
             f"({got}; {n_kept} respondents kept)."
+        )
+    if len(opt_idx) > MAX_CODES:  # the pairwise aggregates would need O(options^2) memory
+        raise DataError(
+            f"Column {var.name!r} of {survey.source!r} has {len(opt_idx):,} options, more than "
+            f"the {MAX_CODES:,} an analysis can take; analyse a numeric column as ranges of "
+            "values with bins=N (--bins N)."
         )
     types = _distinct([coding.labels[i] for i in type_idx], [str(i) for i in type_idx])
     counts = wcounts[type_idx][:, opt_idx]
