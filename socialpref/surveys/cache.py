@@ -104,7 +104,9 @@ def cache_dir() -> Path:
 
 def _entries(folder: Path) -> Iterator[Path]:
     if folder.is_dir():
-        yield from (p for p in folder.iterdir() if p.suffix == _SUFFIX)
+        yield from (
+            p for p in folder.iterdir() if p.suffix == _SUFFIX and not p.name.startswith(_TMP_PREFIX)
+        )
 
 
 def clear_cache() -> int:

@@ -116,10 +116,7 @@ def _factorize_labels(p: Path, column: str, values: Any) -> tuple[np.ndarray, li
     import pandas as pd
 
     codes, uniques = pd.factorize(values, sort=False)
-    labels = [str(u) for u in np.asarray(uniques, dtype=object).tolist()]
-    if len(set(labels)) != len(labels):  # e.g. 1 and "1" in a parquet object column
-        codes, uniques = pd.factorize(np.asarray(labels, dtype=object)[codes], sort=False)
-        labels = [str(u) for u in np.asarray(uniques, dtype=object).tolist()]
+    labels = [str(u) for u in np.asarray(uniques, dtype=object).tolist()]  # parquet: 1 -> "1"
     empty = codes < 0
     blank = [k for k, lab in enumerate(labels) if not lab.strip()]
     if blank:
