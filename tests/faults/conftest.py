@@ -86,6 +86,12 @@ def cli() -> Runner:
 
 
 @pytest.fixture
+def cli_process() -> Callable[..., Outcome]:
+    """Run ``socialpref ARGV`` as a process of its own (``run_subprocess``)."""
+    return run_subprocess
+
+
+@pytest.fixture
 def fingerprint() -> Callable[[Path], dict[str, str]]:
     """:func:`snapshot`: every file under a folder and its hash."""
     return snapshot

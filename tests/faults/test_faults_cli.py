@@ -17,7 +17,8 @@ the files it must create and a check of their content.
 To add a fault (for example an output-writing fault: a kill mid-write, concurrent writers, an
 unwritable folder), append a :class:`Fault` to :data:`FAULTS`: a function that builds the inputs
 in the folder and returns the command line, and the outcome expected. A case that needs a process
-of its own (signals, concurrency) runs through ``run_subprocess`` from ``conftest.py``.
+of its own (signals, concurrency) runs through the ``cli_process`` fixture (``conftest.py``), as
+:func:`test_fault_in_a_process` does for a few faults.
 """
 
 from __future__ import annotations
@@ -907,3 +908,31 @@ def test_fault(
         for k in set(before) | set(after)
         if before.get(k) != after.get(k)
     }
+
+
+#: Faults replayed in a process of their own too: a real stderr, exit status and entry point.
+IN_A_PROCESS = (
+    "sav-flipped-read",
+    "ct-count-text",
+    "seeds-descending-in-list",
+    "opt-unknown-option",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", [f for f in FAULTS if f.id in IN_A_PROCESS], ids=lambda f: f.id)
+def test_fault_in_a_process(
+    fault: Fault, tmp_path: Path, fingerprint: Fingerprint, cli_process: Callable[..., Any]
+) -> None:
+    for module in fault.needs:
+        pytest.importorskip(module)
+    work = tmp_path / "case"
+    work.mkdir()
+    argv = fault.argv(work)
+    before = fingerprint(work)
+    outcome = cli_process(argv, cwd=work)
+    assert fingerprint(work) == before
+    assert outcome.exit_code == fault.exit_code, outcome.stderr
+    assert not outcome.traceback, outcome.traceback
+    (line,) = outcome.stderr_lines()
+    assert line.startswith("Error: ") and re.search(fault.message, line), line

@@ -143,3 +143,17 @@ def test_too_many_options_or_groups(tmp_path: Path) -> None:
     pd.DataFrame(rows, columns=["question", "group", "option", "count"]).to_csv(p, index=False)
     with pytest.raises(DataError, match=rf"has {MAX_CODES + 1:,} groups, more than"):
         read_crosstab(p)
+
+
+def test_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_crosstab.py"
+    spec = importlib.util.spec_from_file_location("bench_crosstab", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "identical questions, groups, options, texts and counts: True" in out
+    assert "ratio" in out
