@@ -87,7 +87,11 @@ def cache_enabled() -> bool:
 
 
 def cache_dir() -> Path:
-    """The folder of the cache's entries (created when the first entry is written)."""
+    """The folder of the cache's entries (created when the first entry is written).
+
+    Raises ``RuntimeError`` when ``$SOCIALPREF_CACHE_DIR`` is unset and there is no home folder
+    (the readers then read without the cache).
+    """
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
         return Path(override).expanduser()
@@ -105,7 +109,9 @@ def cache_dir() -> Path:
 def _entries(folder: Path) -> Iterator[Path]:
     if folder.is_dir():
         yield from (
-            p for p in folder.iterdir() if p.suffix == _SUFFIX and not p.name.startswith(_TMP_PREFIX)
+            p
+            for p in folder.iterdir()
+            if p.suffix == _SUFFIX and not p.name.startswith(_TMP_PREFIX)
         )
 
 
@@ -273,11 +279,13 @@ def _decode(data: Mapping[str, np.ndarray], key: str, path: Path) -> Survey:
 
 def load(key: str, path: Path) -> Survey | None:
     """The cached survey of ``key`` (read from ``path``), or None when there is no usable entry."""
-    entry = cache_dir() / f"{key}{_SUFFIX}"
     try:
+        entry = cache_dir() / f"{key}{_SUFFIX}"
         with np.load(entry, allow_pickle=False) as data:
             survey = _decode(data, key, path)
     except FileNotFoundError:
+        return None
+    except RuntimeError:  # no home folder to hold a cache
         return None
     except (
         _BadEntry,
@@ -300,9 +308,9 @@ def load(key: str, path: Path) -> Survey | None:
 
 def store(key: str, survey: Survey) -> Path | None:
     """Write the entry of ``key`` atomically; None when the cache folder cannot be written."""
-    folder = cache_dir()
     tmp: Path | None = None
     try:
+        folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_SUFFIX, dir=folder)
         tmp = Path(name)
@@ -314,7 +322,7 @@ def store(key: str, survey: Survey) -> Path | None:
         tmp = None
         _trim(folder)
         return target
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to hold a cache
         return None
     finally:
         if tmp is not None:

@@ -16,8 +16,7 @@ from socialpref.luce import (
     replicate_aggregates,
     replicate_counts,
 )
-from socialpref.sensitivity import sensitivity
-from socialpref.sensitivity import sensitivity_sweep
+from socialpref.sensitivity import sensitivity, sensitivity_sweep
 
 ATOL = 1e-12
 #: The replicate matrix products run in float32: counts agree with float64 sums to this.
