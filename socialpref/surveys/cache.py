@@ -95,14 +95,14 @@ def cache_dir() -> Path:
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
         return Path(override).expanduser()
-    home = Path.home()
     if sys.platform == "win32":
-        root = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        local = os.environ.get("LOCALAPPDATA")
+        root = Path(local) if local else Path.home() / "AppData" / "Local"
         return root / "socialpref" / "Cache" / "surveys"
     if sys.platform == "darwin":
-        return home / "Library" / "Caches" / "socialpref" / "surveys"
+        return Path.home() / "Library" / "Caches" / "socialpref" / "surveys"
     xdg = os.environ.get("XDG_CACHE_HOME")
-    root = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".cache"
+    root = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
     return root / "socialpref" / "surveys"
 
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 pytest.importorskip("torch")
@@ -119,8 +118,11 @@ def test_clean_errors(tiny_llama: Path, corpus_dir: Path, tmp_path: Path) -> Non
 
 
 def _command(*path: str):  # type: ignore[no-untyped-def]
-    cmd = typer.main.get_command(app)
-    for name in path:
+    # the root group lists its commands lazily: load the group's module, then walk down
+    from socialpref_cli.main import load_command
+
+    cmd = load_command(path[0])
+    for name in path[1:]:
         cmd = cmd.commands[name]  # type: ignore[attr-defined]
     return cmd
 

@@ -264,3 +264,17 @@ def test_concurrent_writers_in_processes(cache_dir: Path, varied_paths: dict[str
     assert len(entries(cache_dir)) == 1
     assert not [p for p in cache_dir.iterdir() if p.name.startswith(".tmp-")]
     assert_same_survey(fresh, read_wave(path))
+
+
+def test_no_home_folder_means_no_cache(tiny_wave: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(wave_cache.CACHE_DIR_ENV, raising=False)
+    monkeypatch.delenv(wave_cache.NO_CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    with pytest.raises(RuntimeError):
+        wave_cache.cache_dir()
+    assert read_wave(tiny_wave).n_rows == 10  # read without the cache
