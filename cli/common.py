@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -126,21 +127,49 @@ def write_json(target: Path, payload: Any) -> None:
     write_together([(target, json_writer(payload))])
 
 
+#: At most this many seeds in one --seeds option, and the largest seed.
+MAX_SEEDS = 1000
+MAX_SEED = 2**32 - 1
+_SEED_PART = re.compile(r"([0-9]+)(?:\s*-\s*([0-9]+))?")
+
+
 def parse_seeds(text: str) -> list[int]:
-    """Parse a --seeds option: '0-4' -> [0, 1, 2, 3, 4]; '1,5,9' -> [1, 5, 9]; ranges and lists mix: '0-2,7'."""
-    seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            lo, sep, hi = part.strip().partition("-")
-            seeds.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected seeds like '0-4' or '0,3,7'. Got {text!r}.", param_hint="--seeds"
-        ) from None
-    if not seeds or min(seeds) < 0:
-        raise typer.BadParameter(
-            f"expected non-negative seeds like '0-4'. Got {text!r}.", param_hint="--seeds"
+    """Parse a --seeds option: '0-4' -> [0, 1, 2, 3, 4]; '1,5,9' -> [1, 5, 9]; ranges and lists mix: '0-2,7'.
+
+    Every part is a seed or an ascending range ``LO-HI`` (``LO <= HI``); a descending range,
+    a seed given twice, a negative or non-integer part, more than :data:`MAX_SEEDS` seeds or a
+    seed above :data:`MAX_SEED` is refused, whichever part it is in.
+    """
+
+    def bad(why: str) -> typer.BadParameter:
+        return typer.BadParameter(
+            f"{why} Expected seeds like '0-4' or '0,3,7'. Got {text!r}.", param_hint="--seeds"
         )
+
+    seeds: list[int] = []
+    seen: set[int] = set()
+    for raw in text.split(","):
+        part = raw.strip()
+        m = _SEED_PART.fullmatch(part)
+        if m is None:
+            raise bad(
+                f"{part!r} is neither a non-negative integer nor a range LO-HI."
+                if part
+                else "An empty seed."
+            )
+        lo = int(m[1])
+        hi = lo if m[2] is None else int(m[2])
+        if hi < lo:
+            raise bad(f"The range {part!r} descends (write {hi}-{lo}).")
+        if hi > MAX_SEED:
+            raise bad(f"Seed {hi} is above {MAX_SEED}.")
+        if len(seeds) + hi - lo + 1 > MAX_SEEDS:
+            raise bad(f"More than {MAX_SEEDS} seeds.")
+        for seed in range(lo, hi + 1):
+            if seed in seen:
+                raise bad(f"Seed {seed} is given twice.")
+            seen.add(seed)
+            seeds.append(seed)
     return seeds
 
 

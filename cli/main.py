@@ -9,6 +9,7 @@ which adds its command or sub-app.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import typer
@@ -87,6 +88,35 @@ class LazyGroup(TyperGroup):
             if ctx.meta.get(DEBUG_KEY) or not is_user_error(exc):
                 raise
             raise fail(error_line(exc)) from None
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; a usage error (a bad option or value) is one line on stderr, exit 2.
+
+        typer prints usage errors as a usage line, a hint and a boxed message; here they are
+        ``Error: MESSAGE. See 'socialpref CMD --help'.``, one line like every other error.
+        """
+        kwargs["standalone_mode"] = False
+        if not standalone_mode:
+            return super().main(*args, **kwargs)
+        try:
+            rv = super().main(*args, **kwargs)
+        except typer.TyperException as exc:  # click's ClickException, as typer vendors it
+            code = int(getattr(exc, "exit_code", 2))
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help
+                from socialpref_cli.common import fail
+
+                message = " ".join(exc.format_message().split())
+                ctx = getattr(exc, "ctx", None)
+                if ctx is not None:
+                    message += (
+                        f"{'' if message.endswith('.') else '.'} See '{ctx.command_path} --help'."
+                    )
+                fail(message, code)
+            sys.exit(code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 app = typer.Typer(

@@ -1,11 +1,13 @@
-"""Shared test configuration: Agg backend, deterministic hypothesis profile, and the repository
-root on ``sys.path`` (the wave generators: ``from data.wavegen import demo_wave``)."""
+"""Shared test configuration: Agg backend, deterministic hypothesis profile, the repository root
+on ``sys.path`` (the wave generators: ``from data.wavegen import demo_wave``), and a cache of
+decoded waves private to the test session."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
@@ -55,3 +57,15 @@ def wave_set(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "W901": write_wave(second, folder / "ATP W901.sav"),
         "W3": write_wave(old, folder / "ATP W3.sav"),
     }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_survey_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Decoded waves are cached in a folder of the test session, never in the user's cache."""
+    old = os.environ.get("SOCIALPREF_CACHE_DIR")
+    os.environ["SOCIALPREF_CACHE_DIR"] = str(tmp_path_factory.mktemp("survey-cache"))
+    yield
+    if old is None:
+        os.environ.pop("SOCIALPREF_CACHE_DIR", None)
+    else:
+        os.environ["SOCIALPREF_CACHE_DIR"] = old

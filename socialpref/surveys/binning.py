@@ -14,7 +14,7 @@ import numpy as np
 
 from socialpref._validation import check_scalar
 from socialpref.errors import DataError
-from socialpref.surveys.survey import AnswerRule, Variable, format_code
+from socialpref.surveys.survey import ANSWER_DTYPE, AnswerRule, Variable, format_code
 
 
 def bin_variable(var: Variable, bins: int, rule: AnswerRule = AnswerRule()) -> Variable:
@@ -38,7 +38,7 @@ def bin_variable(var: Variable, bins: int, rule: AnswerRule = AnswerRule()) -> V
     --------
     >>> import numpy as np
     >>> v = Variable("AGE", "Age", (20.0, 30.0, 40.0, 50.0), ("20", "30", "40", "50"),
-    ...              ("answer",) * 4, answers=np.array([0, 0, 1, 1, 2, 2, 3, 3], dtype=np.int16))
+    ...              ("answer",) * 4, answers=np.array([0, 0, 1, 1, 2, 2, 3, 3], dtype=np.int32))
     >>> b = bin_variable(v, 2)
     >>> b.labels, b.answers.tolist()
     (('20-30', '40-50'), [0, 0, 0, 0, 1, 1, 1, 1])
@@ -72,7 +72,7 @@ def bin_variable(var: Variable, bins: int, rule: AnswerRule = AnswerRule()) -> V
         status=tuple("answer" for _ in labels),
         declared=(False,) * len(labels),
         kind=var.kind,
-        answers=remap[a].astype(np.int16),
+        answers=remap[a].astype(ANSWER_DTYPE),
     )
 
 

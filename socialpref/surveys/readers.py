@@ -7,6 +7,9 @@ open-ended mentions, administrative columns, derived recodes and summaries, demo
 weights, the id, text. Every code of a coded column gets an answer status
 (:mod:`socialpref.surveys.labels`) from its label, the file's user-missing declarations and,
 for an unlabelled 99 of a categorical column, Pew's convention that 99 is the non-answer.
+Values that no healthy wave holds (:mod:`socialpref.surveys.checks`) make the reader refuse the
+file, and decoded waves are cached (:mod:`socialpref.surveys.cache`). Crosstabs are read by
+:mod:`socialpref.surveys.crosstab`.
 
 pyreadstat and pyarrow are imported lazily, inside the functions that need them.
 """
@@ -20,9 +23,19 @@ from typing import Any
 import numpy as np
 
 from socialpref.errors import DataError, ParameterError
+from socialpref.surveys import cache as wave_cache
+from socialpref.surveys.checks import code_problem, weight_problem
 from socialpref.surveys.columns import Column, classify_column
+from socialpref.surveys.crosstab import CROSSTAB_SUFFIXES, read_crosstab
+from socialpref.surveys.files import check_file
 from socialpref.surveys.labels import AnswerStatus, answer_status
-from socialpref.surveys.survey import PAPER_DROPPED_CODE, Survey, Variable, format_code
+from socialpref.surveys.survey import (
+    ANSWER_DTYPE,
+    PAPER_DROPPED_CODE,
+    Survey,
+    Variable,
+    format_code,
+)
 
 _WAVE_RE = re.compile(r"W(\d+)", re.IGNORECASE)
 _MAIN_WEIGHT_RE = re.compile(r"^WEIGHT_W(\d+)$", re.IGNORECASE)
@@ -30,30 +43,14 @@ _SAV_MAGIC = (b"$FL2", b"$FL3")
 _DTA_MAGIC = b"<stata_dta>"
 #: First bytes of the older binary Stata formats (versions 102-115) and their byte orders.
 _OLD_DTA_VERSIONS = range(102, 116)
-CROSSTAB_COLUMNS: tuple[str, ...] = ("question", "group", "option", "count")
 WAVE_SUFFIXES: tuple[str, ...] = (".sav", ".zsav", ".dta")
-CROSSTAB_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
 #: Classes whose unlabelled code 99 is Pew's non-answer (in a numeric column 99 is a value).
 _CATEGORICAL_KINDS = frozenset({"question", "open-ended", "derived", "demographic", "admin"})
 #: Classes that get a :class:`Variable` (when their values are numeric codes).
 _CODED_KINDS = frozenset({"question", "numeric", "open-ended", "derived", "admin", "demographic"})
-#: Column names listed in a "not a crosstab" message.
-_LISTED_COLUMNS = 6
-
-
-def _check_file(path: str | Path, suffixes: tuple[str, ...], what: str) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"No such file: '{p}'.")
-    if p.is_dir():
-        raise DataError(f"'{p}' is a directory, not a {what} file.")
-    if p.suffix.lower() not in suffixes:
-        raise DataError(
-            f"'{p.name}' is not a {what} file: expected a name ending in {' or '.join(suffixes)}."
-        )
-    if p.stat().st_size == 0:
-        raise DataError(f"'{p.name}' is an empty file (0 bytes).")
-    return p
+#: Implausible columns named in the message of a damaged file, type candidates and questions first.
+_LISTED_PROBLEMS = 3
+_PROBLEM_ORDER = {"demographic": 0, "question": 1}
 
 
 def _code_array(
@@ -64,9 +61,8 @@ def _code_array(
     ok = ~np.isnan(vals)
     observed = np.unique(vals[ok])
     codes = np.union1d(observed, np.fromiter(labels, dtype=np.float64, count=len(labels)))
-    dtype = np.int16 if codes.size < np.iinfo(np.int16).max else np.int32
-    idx = np.full(vals.shape, -1, dtype=dtype)
-    idx[ok] = np.searchsorted(codes, vals[ok]).astype(dtype)
+    idx = np.full(vals.shape, -1, dtype=ANSWER_DTYPE)
+    idx[ok] = np.searchsorted(codes, vals[ok])
     return tuple(float(c) for c in codes), idx
 
 
@@ -97,12 +93,14 @@ def _variable(
     values: np.ndarray,
     value_labels: dict[Any, str],
     declared: tuple[tuple[float, float], ...],
-) -> Variable:
+) -> tuple[Variable, np.ndarray]:
+    """The column's :class:`Variable` and which of its codes carry a value label."""
     by_code = {float(k): str(v) for k, v in value_labels.items()}
     codes, idx = _code_array(values, by_code)
     categorical = column.kind in _CATEGORICAL_KINDS
     flags = tuple(any(lo <= c <= hi for lo, hi in declared) for c in codes)
-    return Variable(
+    labelled = np.fromiter((c in by_code for c in codes), dtype=bool, count=len(codes))
+    var = Variable(
         name=column.name,
         text=column.text,
         codes=codes,
@@ -115,6 +113,7 @@ def _variable(
         kind=column.kind,
         answers=idx,
     )
+    return var, labelled
 
 
 def _wave_number(path: Path, columns: list[str]) -> str | None:
@@ -177,6 +176,12 @@ def _check_weights(path: Path, column: str, values: np.ndarray) -> tuple[np.ndar
             f"Weight column {column!r} of '{path.name}' has no positive weight (all zero or missing)."
         )
     w = np.where(bad, 0.0, w)
+    problem = weight_problem(w)
+    if problem is not None:
+        raise DataError(
+            f"Weight column {column!r} of '{path.name}' has {problem}; check it, choose another "
+            "with weight=COL (--weight COL) or count people with unweighted=True (--unweighted)."
+        )
     return w, int(np.count_nonzero(bad))
 
 
@@ -203,12 +208,39 @@ def _read_frame(p: Path) -> tuple[Any, Any]:
             return pyreadstat.read_dta(str(p))
         return pyreadstat.read_sav(str(p), user_missing=True)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, UnicodeError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        kind = ".dta" if stata else ".sav"
-        raise DataError(f"'{p.name}' is a corrupt or truncated {kind} file ({detail}).") from None
+        raise _corrupt(p, stata, exc) from None
+    except OverflowError as exc:  # a date or time column decoded to an impossible value
+        raise _corrupt(p, stata, exc, "a date or time out of range: ") from None
 
 
-def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = False) -> Survey:
+def _corrupt(p: Path, stata: bool, exc: BaseException, what: str = "") -> DataError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    kind = ".dta" if stata else ".sav"
+    return DataError(f"'{p.name}' is a corrupt or truncated {kind} file ({what}{detail}).")
+
+
+def _damaged(p: Path, problems: list[tuple[str, str]]) -> DataError:
+    """The error for a file whose categorical columns hold values no healthy wave has."""
+    shown = "; ".join(f"{name}: {why}" for name, why in problems[:_LISTED_PROBLEMS])
+    more = len(problems) - _LISTED_PROBLEMS
+    if more > 0:
+        shown += f"; and {more} more column{'s' if more > 1 else ''}"
+    n = len(problems)
+    return DataError(
+        f"'{p.name}' looks damaged or is not a survey wave: {n} categorical column"
+        f"{'s' if n > 1 else ''} hold{'s' if n == 1 else ''} values no healthy wave has ({shown}). "
+        "Re-export or re-download the file (check=False reads it as it is)."
+    )
+
+
+def read_wave(
+    path: str | Path,
+    weight: str | None = None,
+    unweighted: bool = False,
+    *,
+    check: bool = True,
+    cache: bool = True,
+) -> Survey:
     """Read a Pew ATP wave (``ATP W<n>.sav``, or a Stata ``.dta``) into a :class:`Survey`.
 
     Parameters
@@ -221,6 +253,14 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
         name, or the only ``WEIGHT_W<n>`` column).
     unweighted : bool
         Count people (every weight 1).
+    check : bool
+        Refuse a file whose categorical columns hold values no healthy wave has (non-integer
+        or huge unlabelled codes, more than :data:`~socialpref.surveys.checks.MAX_CODES`
+        options: :mod:`socialpref.surveys.checks`); ``False`` reads it as it is.
+    cache : bool
+        Load the decoded wave from the cache of decoded waves, or decode the file and store
+        it there (:mod:`socialpref.surveys.cache`; also off when ``$SOCIALPREF_NO_CACHE`` is
+        set or :func:`~socialpref.surveys.cache.set_cache_enabled` turned it off).
 
     Returns
     -------
@@ -236,11 +276,27 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
         The file does not exist.
     DataError
         Not a ``.sav``/``.dta`` name, an empty, corrupt or truncated file, no respondents, no
-        coded column at all, a missing or unusable weight column.
+        coded column at all, a missing or unusable weight column (negative, infinite, or so
+        large that sums overflow), implausible values (with ``check``).
     ParameterError
         ``weight`` names a column the file lacks, or both ``weight`` and ``unweighted``.
     """
-    p = _check_file(path, WAVE_SUFFIXES, "SPSS .sav or Stata .dta")
+    p = check_file(path, WAVE_SUFFIXES, "SPSS .sav or Stata .dta")
+    use_cache = cache and wave_cache.cache_enabled()
+    if use_cache:
+        options = {"weight": weight, "unweighted": bool(unweighted), "check": bool(check)}
+        key = wave_cache.cache_key(p, options)
+        hit = wave_cache.load(key, p)
+        if hit is not None:
+            return hit
+    survey = _decode_wave(p, weight, unweighted, check)
+    if use_cache:
+        wave_cache.store(key, survey)
+    return survey
+
+
+def _decode_wave(p: Path, weight: str | None, unweighted: bool, check: bool) -> Survey:
+    """Parse and decode a wave (what :func:`read_wave` does without the cache)."""
     df, meta = _read_frame(p)
     columns = [str(c) for c in df.columns]
     n_rows = len(df)
@@ -257,10 +313,6 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
             f"The 'weight' parameter names {wcol!r}, a column with value labels (a categorical "
             f"variable of '{p.name}'), not a weight; choose a WEIGHT_ column or unweighted=True."
         )
-    if wcol is not None:
-        weights, n_bad = _check_weights(p, wcol, _numeric(p, wcol, df[wcol].to_numpy()))
-    else:
-        weights, n_bad = None, 0
     labels_of = meta.column_names_to_labels or {}
     ranges = meta.missing_ranges or {}
     measures = getattr(meta, "variable_measure", None) or {}
@@ -268,6 +320,7 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
     classified: list[Column] = []
     questions: dict[str, Variable] = {}
     demographics: dict[str, Variable] = {}
+    problems: list[tuple[int, str, str]] = []
     for col in columns:
         values = df[col].to_numpy()
         declared = _declared_ranges(ranges.get(col))
@@ -283,10 +336,19 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
         classified.append(column)
         if column.kind not in _CODED_KINDS or values.dtype.kind not in "fiub":
             continue
-        var = _variable(column, values, value_labels.get(col) or {}, declared)
+        var, labelled = _variable(column, values, value_labels.get(col) or {}, declared)
+        why = code_problem(var, labelled) if check else None
+        if why is not None:
+            problems.append((_PROBLEM_ORDER.get(column.kind, len(_PROBLEM_ORDER)), col, why))
         questions[col] = var
         if column.kind == "demographic" and value_labels.get(col):
             demographics[col] = var
+    if problems:  # before the weights: a damaged file also has odd weights
+        raise _damaged(p, [(name, why) for _, name, why in sorted(problems)])
+    if wcol is not None:
+        weights, n_bad = _check_weights(p, wcol, _numeric(p, wcol, df[wcol].to_numpy()))
+    else:
+        weights, n_bad = None, 0
     if not questions:
         raise DataError(
             f"'{p.name}' has no coded answer columns (only the id, weights, text or dates)."
@@ -308,141 +370,32 @@ def read_wave(path: str | Path, weight: str | None = None, unweighted: bool = Fa
     )
 
 
-def _not_a_crosstab(p: Path, columns: list[str]) -> DataError:
-    """The error for a table that lacks the crosstab columns (short, whatever its width)."""
-    missing = [c for c in CROSSTAB_COLUMNS if c not in columns]
-    upper = {c.upper() for c in columns}
-    shown = ", ".join(columns[:_LISTED_COLUMNS])
-    more = f" and {len(columns) - _LISTED_COLUMNS} more" if len(columns) > _LISTED_COLUMNS else ""
-    if "QKEY" in upper or any(c.startswith("WEIGHT_") for c in upper) or len(columns) > 10:
-        return DataError(
-            f"'{p.name}' looks like respondent-level data ({len(columns)} columns: {shown}{more}), "
-            f"not a crosstab with the columns {', '.join(CROSSTAB_COLUMNS)}; analyse respondents "
-            "from the wave's .sav or .dta file, or aggregate them into a crosstab first."
-        )
-    return DataError(
-        f"Crosstab '{p.name}' lacks the column(s) {', '.join(missing)}; it needs "
-        f"{', '.join(CROSSTAB_COLUMNS)} (and optionally question_text). Got: {shown}{more}."
-    )
-
-
-def read_crosstab(path: str | Path) -> Survey:
-    """Read a long crosstab (``.csv`` or ``.parquet``) into a :class:`Survey`.
-
-    Columns ``question``, ``group``, ``option``, ``count`` (counts may be weighted, >= 0) and
-    optionally ``question_text``. Questions, groups and options keep their order of first
-    appearance; repeated ``(question, group, option)`` rows are summed. A group is a user type;
-    options labelled as non-answers ("Refused", "Don't know", ...) are never options (a "don't
-    know" one is with ``keep_dk``), and groups so labelled are never types.
-
-    Raises
-    ------
-    FileNotFoundError
-        The file does not exist.
-    DataError
-        Wrong kind, empty, unreadable, respondent-level data instead of a crosstab, missing
-        columns, negative or non-numeric counts.
-    """
-    p = _check_file(path, CROSSTAB_SUFFIXES, "crosstab (.csv or .parquet)")
-    import pandas as pd
-
-    try:
-        if p.suffix.lower() == ".csv":
-            header = [str(c) for c in pd.read_csv(p, nrows=0).columns]
-            if any(c not in header for c in CROSSTAB_COLUMNS):
-                raise _not_a_crosstab(p, header)
-            frame = pd.read_csv(p, dtype={"question": str, "group": str, "option": str})
-        else:
-            frame = pd.read_parquet(p)
-    except ImportError as exc:
-        raise DataError(f"Reading '{p.name}' needs pyarrow (pip install pyarrow): {exc}") from None
-    except DataError:
-        raise
-    except (ValueError, OSError, UnicodeError, TypeError) as exc:
-        # pandas' ParserError/EmptyDataError and Arrow's ArrowInvalid are ValueErrors,
-        # Arrow's IO errors are OSErrors
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise DataError(f"'{p.name}' is not a readable crosstab ({detail}).") from None
-    # positions, not index labels, address rows below (a parquet file may carry any index)
-    frame = frame.reset_index(drop=True)
-    if any(c not in frame.columns for c in CROSSTAB_COLUMNS):
-        raise _not_a_crosstab(p, [str(c) for c in frame.columns])
-    if frame.empty:
-        raise DataError(f"Crosstab '{p.name}' has no rows.")
-    for c in ("question", "group", "option"):
-        if frame[c].isna().any():
-            row = int(np.flatnonzero(frame[c].isna().to_numpy())[0])
-            raise DataError(f"Crosstab '{p.name}' has an empty {c!r} in data row {row + 1}.")
-        frame[c] = frame[c].astype(str)
-    counts = pd.to_numeric(frame["count"], errors="coerce").to_numpy(dtype=np.float64)
-    if not np.all(np.isfinite(counts)):
-        row = int(np.flatnonzero(~np.isfinite(counts))[0])
-        raise DataError(
-            f"Crosstab '{p.name}' has a non-numeric count in data row {row + 1}: {frame['count'].iloc[row]!r}."
-        )
-    if np.any(counts < 0):
-        row = int(np.flatnonzero(counts < 0)[0])
-        raise DataError(
-            f"Crosstab '{p.name}' has a negative count in data row {row + 1}: {counts[row]:g}."
-        )
-    groups = tuple(dict.fromkeys(frame["group"]))
-    gindex = {g: i for i, g in enumerate(groups)}
-    texts = frame["question_text"] if "question_text" in frame.columns else None
-    variables: dict[str, Variable] = {}
-    columns: list[Column] = []
-    for q, sub in frame.groupby("question", sort=False):
-        opts = tuple(dict.fromkeys(sub["option"]))
-        oindex = {o: i for i, o in enumerate(opts)}
-        mat = np.zeros((len(groups), len(opts)))
-        np.add.at(
-            mat,
-            (sub["group"].map(gindex).to_numpy(), sub["option"].map(oindex).to_numpy()),
-            counts[sub.index.to_numpy()],
-        )
-        text = ""
-        if texts is not None:
-            vals = [t for t in texts.loc[sub.index] if isinstance(t, str) and t.strip()]
-            text = vals[0] if vals else ""
-        name = str(q)
-        columns.append(Column(name, text or name, "question", "", len(opts), len(opts)))
-        variables[name] = Variable(
-            name=name,
-            text=text or name,
-            codes=tuple(float(k + 1) for k in range(len(opts))),
-            labels=opts,
-            status=tuple(answer_status(o) for o in opts),
-            declared=tuple(False for _ in opts),
-            counts=mat,
-        )
-    return Survey(
-        source=p.name,
-        path=p,
-        kind="crosstab",
-        questions=tuple(variables),
-        groups=groups,
-        columns=tuple(columns),
-        variables=variables,
-    )
-
-
-def read_source(path: str | Path, **kwargs: Any) -> Survey:
+def read_source(
+    path: str | Path,
+    weight: str | None = None,
+    unweighted: bool = False,
+    *,
+    check: bool = True,
+    cache: bool = True,
+) -> Survey:
     """Read a wave (``.sav``, ``.dta``) or a crosstab (``.csv``/``.parquet``), by the file's suffix.
 
-    ``kwargs`` go to :func:`read_wave` (``weight``, ``unweighted``); a crosstab accepts none
-    (its counts are already weighted or not), except ``weight=None, unweighted=False``.
+    The arguments are :func:`read_wave`'s. A crosstab takes neither ``weight`` nor
+    ``unweighted`` (its counts are already weighted or not); ``check`` applies to both and
+    ``cache`` to waves (a crosstab is read fast enough without).
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in WAVE_SUFFIXES:
-        return read_wave(p, **kwargs)
+        return read_wave(p, weight, unweighted, check=check, cache=cache)
     if suffix in CROSSTAB_SUFFIXES:
-        extra = {k: v for k, v in kwargs.items() if v not in (None, False)}
+        extra = [k for k, v in (("weight", weight), ("unweighted", unweighted)) if v]
         if extra:
             raise ParameterError(
                 f"'{p.name}' is a crosstab: its counts are already aggregated, so {', '.join(extra)} "
                 "cannot apply (weights and --unweighted are for .sav/.dta waves)."
             )
-        return read_crosstab(p)
+        return read_crosstab(p, check=check)
     if not p.exists():
         raise FileNotFoundError(f"No such file: '{p}'.")
     raise DataError(

@@ -10,12 +10,12 @@ everything about a question except its rewards and aggregates (:class:`_Prepared
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 
 from socialpref._typing import FloatArray, IntArray
 from socialpref.errors import DataError
+from socialpref.surveys.checks import MAX_CODES
 from socialpref.surveys.design import DesignEffect, design_effect
 from socialpref.surveys.sampling import SamplingArg, _sampling_vector
 from socialpref.surveys.survey import AnswerRule, Survey, Variable
@@ -79,43 +79,31 @@ def _cell_counts(survey: Survey, var: Variable, coding: _TypeCoding, rule: Answe
     return wcounts, ncounts, w2counts
 
 
-def _answer_matrix(survey: Survey, variables: list[Variable]) -> tuple[IntArray, int]:
-    """Answers of ``variables`` stacked ``(n_questions, n)``, missing mapped to ``width - 1``."""
-    key = ("answer_matrix", tuple(v.name for v in variables))
-    hit = survey.cache.get(key)
-    if hit is not None:
-        return cast("tuple[IntArray, int]", hit)
-    width = max(v.n_codes for v in variables) + 1
-    mat = np.empty((len(variables), survey.n_rows), dtype=np.int64)
-    for k, v in enumerate(variables):
-        assert v.answers is not None
-        mat[k] = v.answers
-    mat[mat < 0] = width - 1
-    survey.cache.clear()
-    survey.cache[key] = (mat, width)
-    return mat, width
-
-
 def _all_cell_counts(
     survey: Survey, variables: list[Variable], coding: _TypeCoding, rule: AnswerRule
 ) -> list[Counts]:
     """:func:`_cell_counts` for many wave questions, a block of questions per ``np.bincount``.
 
-    Every answer is counted (type cell x code, with one extra row for dropped respondents and
-    one extra column for missing answers); codes that are not kept are zeroed afterwards.
+    Every answer is counted in a ``(type cell + 1) x (1 + code)`` grid per question: one extra
+    row for dropped respondents and one extra column, first, for empty answers, so that a
+    respondent's cell is ``type * width + 1 + answer`` whatever the answer (one fused pass per
+    question, no masking); codes that are not kept are zeroed afterwards.
     """
     assert coding.index is not None
     n_cells = len(coding.labels)
     n = survey.n_rows
     out: list[Counts] = []
     block = max(1, _BLOCK_ELEMENTS // max(n, 1))
-    rows = np.where(coding.index >= 0, coding.index, n_cells)
+    rows = np.where(coding.index >= 0, coding.index, n_cells).astype(np.int64)
     for start in range(0, len(variables), block):
         chunk = variables[start : start + block]
-        answers, width = _answer_matrix(survey, chunk)
+        width = max(v.n_codes for v in chunk) + 1
         size = (n_cells + 1) * width
-        cell = answers + (rows * width)[None, :]
-        cell += (np.arange(len(chunk), dtype=np.int64) * size)[:, None]
+        base = rows * width + 1
+        cell = np.empty((len(chunk), n), dtype=np.int64)
+        for k, v in enumerate(chunk):
+            assert v.answers is not None
+            np.add(v.answers, base + k * size, out=cell[k])
         flat = cell.ravel()
         ncounts = np.asarray(
             np.bincount(flat, minlength=len(chunk) * size), dtype=np.int64
@@ -139,9 +127,10 @@ def _all_cell_counts(
             )
         for k, v in enumerate(chunk):
             dropped = ~v.allowed(rule)[:-1]
-            nc = ncounts[k, :n_cells, : v.n_codes].copy()
-            wc = wcounts[k, :n_cells, : v.n_codes].copy()
-            w2 = w2counts[k, :n_cells, : v.n_codes].copy()
+            codes = slice(1, v.n_codes + 1)
+            nc = ncounts[k, :n_cells, codes].copy()
+            wc = wcounts[k, :n_cells, codes].copy()
+            w2 = w2counts[k, :n_cells, codes].copy()
             nc[:, dropped] = 0
             wc[:, dropped] = 0.0
             w2[:, dropped] = 0.0
@@ -179,6 +168,12 @@ def _prepare(
         raise DataError(
             f"Question {var.name!r} of {survey.source!r} has fewer than two options after filtering "
             f"({got}; {n_kept} respondents kept)."
+        )
+    if len(opt_idx) > MAX_CODES:  # the pairwise aggregates would need O(options^2) memory
+        raise DataError(
+            f"Column {var.name!r} of {survey.source!r} has {len(opt_idx):,} options, more than "
+            f"the {MAX_CODES:,} an analysis can take; analyse a numeric column as ranges of "
+            "values with bins=N (--bins N)."
         )
     types = _distinct([coding.labels[i] for i in type_idx], [str(i) for i in type_idx])
     counts = wcounts[type_idx][:, opt_idx]

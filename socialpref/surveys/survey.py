@@ -1,9 +1,9 @@
 """The typed survey object that readers return and the analysis consumes.
 
 A :class:`Survey` holds either respondent-level data (an ATP wave) or aggregated counts (a
-crosstab). Answers are stored as small integer arrays: for each coded column, ``answers[k]`` is
-the index of respondent ``k``'s code in :attr:`Variable.codes` (``-1`` for an empty answer), so
-that counting the answers of every question is one ``np.bincount`` each. Every code carries its
+crosstab). Answers are stored as integer arrays of :data:`ANSWER_DTYPE`: for each coded column,
+``answers[k]`` is the index of respondent ``k``'s code in :attr:`Variable.codes` (``-1`` for an
+empty answer), so that counting the answers of every question is one ``np.bincount`` each. Every code carries its
 :data:`~socialpref.surveys.labels.AnswerStatus`; an :class:`AnswerRule` says which statuses are
 options.
 """
@@ -31,6 +31,9 @@ Preprocessing = Literal["default", "paper"]
 PREPROCESSINGS: tuple[Preprocessing, ...] = ("default", "paper")
 #: The one code that the paper's reference code drops (Pew's "Refused").
 PAPER_DROPPED_CODE = 99.0
+#: The integer type of :attr:`Variable.answers`: 32 bits, so that an index never wraps (a
+#: 16-bit index would turn the 32,768th code of a column into a negative index).
+ANSWER_DTYPE = np.int32
 
 
 def format_code(code: float) -> str:
@@ -103,8 +106,8 @@ class Variable:
         Codes declared user-missing in the file.
     kind : ColumnKind
         The column's class.
-    answers : integer array (n_respondents,) or None
-        Index into ``codes`` per respondent, ``-1`` when empty (waves only).
+    answers : int32 array (n_respondents,) or None
+        Index into ``codes`` per respondent, ``-1`` when empty (waves only; :data:`ANSWER_DTYPE`).
     counts : float array (n_groups, n_codes) or None
         Weighted counts per group and option (crosstabs only).
     """
@@ -316,6 +319,7 @@ class Survey:
 
 
 __all__ = [
+    "ANSWER_DTYPE",
     "PAPER_DROPPED_CODE",
     "PREPROCESSINGS",
     "AnswerRule",

@@ -18,6 +18,7 @@ import numpy as np
 
 from socialpref._typing import IntArray
 from socialpref.errors import DataError, ParameterError
+from socialpref.surveys.checks import type_problem
 from socialpref.surveys.labels import answer_status, is_no_lean_label
 from socialpref.surveys.survey import AnswerRule, Survey, Variable
 
@@ -138,6 +139,13 @@ def _code_types(
             survey.source, absent, _suggestions(absent, present), survey.demographics
         )
     variables = [known[c] for c in cols]
+    for var in variables:
+        why = type_problem(var)
+        if why is not None:
+            raise DataError(
+                f"Column {var.name!r} of {survey.source!r} cannot define user types: {why}. "
+                "Choose a column of categories with types=... (--types COL)."
+            )
     index = np.zeros(survey.n_rows, dtype=np.int64)
     dropped = np.zeros(survey.n_rows, dtype=bool)
     for var in variables:

@@ -286,3 +286,41 @@ def test_parquet_rows_are_read_by_position_not_index(tmp_path: Path) -> None:
 def test_categorical_column_is_not_a_weight(tiny_wave: Path) -> None:
     with pytest.raises(ValueError, match=r"'F_EDUCCAT', a column with value labels"):
         read_wave(tiny_wave, weight="F_EDUCCAT")
+
+
+def test_answer_index_is_int32_and_never_wraps(sav: WaveWriter, tmp_path: Path) -> None:
+    # 40,000 distinct values (a measurement): indices beyond 32,767 stay positive
+    values = np.arange(80_000, dtype=np.float64) % 40_000
+    cols = {"Q_W5": np.resize([1.0, 2.0], values.size), "NUM_W5": values}
+    p = sav(tmp_path / "ATP W5.sav", cols, {"Q_W5": {1.0: "A", 2.0: "B"}})
+    s = read_wave(p, unweighted=True, cache=False)
+    var = s.variables["NUM_W5"]
+    assert var.kind == "numeric" and var.n_codes == 40_000
+    assert var.answers is not None and var.answers.dtype == np.int32
+    assert var.answers.min() == 0 and var.answers.max() == 39_999
+    np.testing.assert_array_equal(np.asarray(var.codes)[var.answers], values)
+    assert s.variables["Q_W5"].answers.dtype == np.int32  # type: ignore[union-attr]
+
+
+def test_date_out_of_range_is_a_corrupt_file(tmp_path: Path) -> None:
+    import pyreadstat
+
+    frame = pd.DataFrame({"Q_W5": [1.0, 2.0], "INTERVIEW_START_W5": [1e15, 2.0]})
+    p = tmp_path / "ATP W5.sav"
+    pyreadstat.write_sav(frame, str(p), variable_format={"INTERVIEW_START_W5": "DATETIME20"})
+    with pytest.raises(
+        ValueError, match=r"'ATP W5\.sav' is a corrupt .*a date or time out of range"
+    ):
+        read_wave(p, unweighted=True, cache=False)
+
+
+def test_read_source_passes_check_and_cache(sav: WaveWriter, tmp_path: Path) -> None:
+    q = [1.0, 2.0, 1.0, 0.5]
+    p = sav(
+        tmp_path / "ATP W5.sav", {"Q_W5": q, "WEIGHT_W5": [1.0] * 4}, {"Q_W5": {1.0: "A", 2.0: "B"}}
+    )
+    with pytest.raises(ValueError, match="looks damaged"):
+        read_source(p, cache=False)
+    assert read_source(p, check=False, cache=False).variables["Q_W5"].codes == (0.5, 1.0, 2.0)
+    ct = _crosstab(tmp_path, CROSSTAB_ROWS)
+    assert read_source(ct, check=False, cache=False).questions == ("EV", "JOB")
