@@ -66,6 +66,12 @@ def _auto(hint: Any) -> CliField:
     raise TypeError(f"No command-line form for the type {hint!r}; give a CliField.")
 
 
+def _flag(name: str, default: Any) -> str:
+    """``--field-name``; a switch that is on by default also gets its ``--no-field-name``."""
+    flag = "--" + name.replace("_", "-")
+    return f"{flag}/--no-{flag[2:]}" if default is True else flag
+
+
 @dataclass(frozen=True)
 class GeneratedOption:
     """One generated option: the field, its flags, the command-line default and help."""
@@ -101,7 +107,7 @@ def generated_options(
         out.append(
             GeneratedOption(
                 name=f.name,
-                flags=tuple(flags.get(f.name, ("--" + f.name.replace("_", "-"),))),
+                flags=tuple(flags.get(f.name, (_flag(f.name, f.default),))),
                 default=cli.show(f.default),
                 help=f"{text} {cli.help_suffix}".strip(),
                 cli=cli,

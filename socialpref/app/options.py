@@ -117,6 +117,20 @@ class AnalysisOptions:
             "Stop at a source that cannot be analysed with these options instead of skipping it."
         ),
     )
+    check: bool = field(
+        default=True,
+        metadata=_help(
+            "Refuse files whose coded columns look damaged (unlabelled non-integer or huge codes, "
+            "implausibly many codes); --no-check reads them as they are."
+        ),
+    )
+    cache: bool = field(
+        default=True,
+        metadata=_help(
+            "Reuse decoded waves from the user cache (keyed by the file's SHA-256 and the reading "
+            "options; SOCIALPREF_CACHE_DIR moves it, SOCIALPREF_NO_CACHE=1 turns it off)."
+        ),
+    )
 
     def __post_init__(self) -> None:
         if self.preprocessing not in PREPROCESSINGS:

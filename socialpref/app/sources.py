@@ -247,7 +247,15 @@ def analyze_sources(
     for p in paths:
         if progress is not None:
             progress(f"reading {p.name}")
-        surveys.append(read_source(p, weight=opts.weight, unweighted=opts.unweighted))
+        surveys.append(
+            read_source(
+                p,
+                weight=opts.weight,
+                unweighted=opts.unweighted,
+                check=opts.check,
+                cache=opts.cache,
+            )
+        )
     wanted = list(dict.fromkeys(opts.questions)) or None
     if wanted is not None:
         _check_questions(surveys, wanted)

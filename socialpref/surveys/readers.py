@@ -229,7 +229,7 @@ def _damaged(p: Path, problems: list[tuple[str, str]]) -> DataError:
     return DataError(
         f"'{p.name}' looks damaged or is not a survey wave: {n} categorical column"
         f"{'s' if n > 1 else ''} hold{'s' if n == 1 else ''} values no healthy wave has ({shown}). "
-        "Re-export or re-download the file (check=False reads it as it is)."
+        "Re-export or re-download the file (--no-check, or check=False, reads it as it is)."
     )
 
 

@@ -181,3 +181,43 @@ def test_library_errors_at_the_root_are_one_line() -> None:
 
     res = CliRunner().invoke(root, ["boom"])
     assert res.exit_code == 1 and res.stderr.strip() == "Error: the file is bad"
+
+
+def test_no_cache_and_no_check_reach_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo" / "ATP W900.sav"
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SOCIALPREF_CACHE_DIR", str(cache))
+    args = ["surveys", "analyze", str(demo), "-q", "EVCAR2_W900", "--bootstrap", "0"]
+    assert invoke(*args, "--no-cache").exit_code == 0
+    assert not cache.exists() or not any(cache.rglob("*.npz"))
+    assert invoke(*args).exit_code == 0
+    assert any(cache.rglob("*.npz"))  # the default run stores the decoded wave
+    # a labelled question with unlabelled non-integer codes: refused unless --no-check
+    import numpy as np
+    import pandas as pd
+
+    from data.wavegen import WaveData, write_wave
+
+    rng = np.random.default_rng(0)
+    answers = rng.choice([1.0, 2.0, 3.0, 8.6e-05], 300)
+    frame = pd.DataFrame(
+        {
+            "QKEY": np.arange(1.0, 301),
+            "Q1_W5": answers,
+            "Q2_W5": rng.choice([1.0, 2.0, 3.0], 300),
+            "F_PARTYSUM_FINAL": rng.choice([1.0, 2.0], 300),
+            "WEIGHT_W5": np.ones(300),
+        }
+    )
+    labels = {
+        "Q1_W5": {1.0: "Yes", 2.0: "No", 3.0: "Maybe"},
+        "Q2_W5": {1.0: "Agree", 2.0: "Disagree", 3.0: "Unsure"},
+        "F_PARTYSUM_FINAL": {1.0: "Rep/Lean Rep", 2.0: "Dem/Lean Dem"},
+    }
+    damaged = write_wave(WaveData(frame, {}, labels, "damaged"), tmp_path / "ATP W5.sav")
+    refused = invoke("surveys", "analyze", str(damaged), "--bootstrap", "0")
+    assert refused.exit_code == 1 and "--no-check" in refused.output
+    read = invoke("surveys", "analyze", str(damaged), "--bootstrap", "0", "--no-check")
+    assert read.exit_code == 0, read.output
