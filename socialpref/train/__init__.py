@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         ipo_loss,
         joint_variance,
         soft_dpo_loss,
+        sppo_loss,
     )
     from socialpref.train.methods import (
         LossInputs,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         policy_metrics,
         spearman,
         top_agreement,
+        top_deltas,
     )
     from socialpref.train.models import (
         BatchedJointMLP,
@@ -127,8 +129,10 @@ _LAZY: dict[str, str] = {
     "sample_consensus": "socialpref.train.samplers",
     "sample_paired": "socialpref.train.samplers",
     "soft_dpo_loss": "socialpref.train.losses",
+    "sppo_loss": "socialpref.train.losses",
     "spearman": "socialpref.train.metrics",
     "top_agreement": "socialpref.train.metrics",
+    "top_deltas": "socialpref.train.metrics",
     "train_batched": "socialpref.train.runner",
 }
 
@@ -198,7 +202,9 @@ __all__ = [
     "sample_paired",
     "soft_dpo_loss",
     "spearman",
+    "sppo_loss",
     "top_agreement",
+    "top_deltas",
     "train_batched",
     "unregister_method",
 ]

@@ -31,6 +31,7 @@ BUILTIN_METHODS: tuple[str, ...] = (
     "consistent-b3",
     "nbc",
     "reward-average",
+    "sppo",
 )
 """The methods socialpref registers in :mod:`socialpref.train.methods` (more can be added there)."""
 

@@ -4,7 +4,7 @@
 ``y`` to prompt ``x`` by ``scale_u * R(rate_u * d)`` with ``d`` the circular distance between
 ``y`` and ``(x + u) mod n`` and ``R`` a decay floored at zero. Everything here is numpy: the
 exact reward tables and the exact targets (pi* of Eq. 10, NBC of Eq. 13, the infinite-data DPO
-limit of Eq. 18) come from the core, prompt by prompt.
+limit of Eq. 18, the NLHF Nash policy) come from the core, prompt by prompt.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any, Literal
 import numpy as np
 
 from socialpref._typing import ArrayLike, FloatArray, IntArray
-from socialpref.aggregate import average_reward, nbc
+from socialpref.aggregate import average_reward, nbc, pairwise_matrices
 from socialpref.errors import ParameterError
 from socialpref.policy import dpo_limit_policy, optimal_policy
 from socialpref.population import as_type_weights, check_positive
 from socialpref.preference import PreferenceModel, get_model
+from socialpref.targets import nash_policy_batch
 
 Decay = Literal["linear", "quadratic", "exponential", "gaussian"]
 DECAYS: tuple[str, ...] = ("linear", "quadratic", "exponential", "gaussian")
@@ -170,6 +171,21 @@ class SyntheticEnvironment:
         shape ``(n_types, n, n, n)``: the label ``o = 1`` of a pair ``(y1, y2) = (a, b)``."""
         r = self.rewards()
         return self.preference_model.prob(r[:, :, None, :] - r[:, :, :, None])
+
+    def pairwise(self) -> FloatArray:
+        """The population's pairwise matrix (Eq. 8) of every prompt, shape ``(n, n, n)``:
+        ``P[x, a, b] = Pr(a > b | x) = sum_u p(u) sigma(r(x, a; u) - r(x, b; u))``."""
+        r = np.moveaxis(self.rewards(), 0, 1)  # (x, u, y)
+        w = np.broadcast_to(self.weights, (self.n, self.n_types))
+        return pairwise_matrices(r, w, self.preference_model)
+
+    def nash_policy(self, reference: ArrayLike | None = None) -> FloatArray:
+        """The NLHF Nash policy (Munos et al. 2023) per prompt, shape ``(n, n)``: the unique
+        ``pi(y | x) ∝ pi_ref(y | x) exp(P(y > pi | x) / beta)`` for :meth:`pairwise`'s ``P``
+        (:func:`socialpref.targets.nash_policy_batch`), with ``pi_ref`` the ``(n, n)`` table
+        ``reference`` (uniform when None). It does not depend on the sampling distribution."""
+        ref = self._table(reference, "reference")
+        return nash_policy_batch(self.pairwise(), self.beta, ref)
 
     def _table(self, table: ArrayLike | None, name: str) -> FloatArray | None:
         """An optional ``(n, n)`` per-prompt distribution (validated row by row by the core)."""

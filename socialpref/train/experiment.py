@@ -15,7 +15,13 @@ from socialpref._typing import FloatArray, IntArray
 from socialpref.train.config import TrainConfig
 from socialpref.train.environment import SyntheticEnvironment, profile_1d
 from socialpref.train.methods import get_method
-from socialpref.train.metrics import PolicyMetrics, normalise_rows, policy_metrics
+from socialpref.train.metrics import (
+    PolicyMetrics,
+    kl_divergence,
+    normalise_rows,
+    policy_metrics,
+    top_deltas,
+)
 from socialpref.train.runner import ProgressFn, train_batched
 
 if TYPE_CHECKING:
@@ -41,6 +47,10 @@ class RunResult:
     metrics : PolicyMetrics
     final_loss : float or None
         Last recorded training loss (None for ``nbc``).
+    kl_to_target : float
+        ``E_x KL(target(.|x) || pi(.|x))`` with the method's own exact infinite-data policy
+        (its ``target`` in :mod:`socialpref.train.methods`: DPO's limit for ``dpo``, the Nash
+        policy for ``sppo``, ...).
     """
 
     method: str
@@ -51,6 +61,7 @@ class RunResult:
     profile_se: FloatArray
     metrics: PolicyMetrics
     final_loss: float | None
+    kl_to_target: float
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +71,7 @@ class RunResult:
             "policy_profile": _floats(self.profile),
             "policy_profile_se": _floats(self.profile_se),
             **self.metrics.to_dict(),
+            "kl_to_target": self.kl_to_target,
             "final_loss": self.final_loss,
         }
 
@@ -82,6 +94,11 @@ class SyntheticResults:
     corrected_limit_profiles : dict
         Per ``alpha`` of ``corrected``: the infinite-data optimum of the corrected loss with the
         exact variance (:func:`~socialpref.train.limits.corrected_population_table`, global).
+    nash_profile : ndarray
+        The NLHF Nash policy (``sppo``'s target) with ``config``'s reference and beta.
+    top_choices : dict
+        ``"average_reward"``, ``"nbc"`` (under the pairs' sampling distribution), ``"nash"``:
+        each prompt's top responses as ``delta = y - x`` (ties within 1e-9).
     runs : tuple of RunResult
     sampling_s, training_s : float
     device : str
@@ -96,6 +113,8 @@ class SyntheticResults:
     nbc_profile: FloatArray
     dpo_limit_profile: FloatArray
     corrected_limit_profiles: dict[float, FloatArray]
+    nash_profile: FloatArray
+    top_choices: dict[str, list[list[int]]]
     runs: tuple[RunResult, ...]
     sampling_s: float
     training_s: float
@@ -115,12 +134,18 @@ class SyntheticResults:
             row: dict[str, Any] = {"method": method, "alpha": alpha, "n_seeds": len(rs)}
             for name in (
                 "kl_to_optimal",
+                "kl_to_target",
                 "spearman_nbc",
                 "spearman_average",
                 "top_agreement_optimal",
                 "top_agreement_nbc",
             ):
-                vals = np.array([getattr(r.metrics, name) for r in rs])
+                vals = np.array(
+                    [
+                        r.kl_to_target if name == "kl_to_target" else getattr(r.metrics, name)
+                        for r in rs
+                    ]
+                )
                 row[name] = float(vals.mean())
                 row[f"{name}_sd"] = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
             prof = np.mean([r.profile for r in rs], axis=0)
@@ -129,6 +154,15 @@ class SyntheticResults:
             row["peak_delta"] = int(d[int(np.argmax(prof))])
             out.append(row)
         return out
+
+    def nash_top_differs(self) -> dict[str, int]:
+        """Number of prompts whose Nash policy's top responses differ from NBC's and from the
+        average reward's (as sets, ties included)."""
+        nash = self.top_choices["nash"]
+        return {
+            name: sum(a != b for a, b in zip(nash, self.top_choices[name], strict=True))
+            for name in ("nbc", "average_reward")
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -147,6 +181,9 @@ class SyntheticResults:
                 {"alpha": a, "profile": _floats(p)}
                 for a, p in sorted(self.corrected_limit_profiles.items())
             ],
+            "nash_profile": _floats(self.nash_profile),
+            "top_choices": {k: [list(v) for v in rows] for k, rows in self.top_choices.items()},
+            "nash_top_differs": self.nash_top_differs(),
             "runs": [r.to_dict() for r in self.runs],
             "summary": self.summary(),
         }
@@ -187,10 +224,20 @@ def run_synthetic(
     average = env.average_reward()
     rewards = env.rewards()
     delta = profile_1d(optimal)[0]
-    corrected: dict[float, FloatArray] = {}
-    if "corrected" in config.methods:
-        target = get_method("corrected").target
-        corrected = {a: profile_1d(target(env, config, a))[1] for a in config.alphas}
+    # each method's exact infinite-data policy, once per (method, alpha)
+    targets: dict[tuple[str, float | None], FloatArray] = {}
+    for spec in out.runs:
+        if (spec.method, spec.alpha) not in targets:
+            target = get_method(spec.method).target(env, config, spec.alpha)
+            targets[spec.method, spec.alpha] = target
+    corrected = {
+        float(a): profile_1d(t)[1]
+        for (m, a), t in targets.items()
+        if m == "corrected" and a is not None
+    }
+    nash = targets.get(("sppo", None))
+    if nash is None:
+        nash = env.nash_policy(ref)
     runs = []
     for k, spec in enumerate(out.runs):
         _, prof, se = profile_1d(out.policies[k])
@@ -205,6 +252,7 @@ def run_synthetic(
                 profile_se=se,
                 metrics=policy_metrics(out.policies[k], optimal, nbc_table, average, ref),
                 final_loss=None if np.isnan(last) else float(last),
+                kl_to_target=kl_divergence(targets[spec.method, spec.alpha], out.policies[k]),
             )
         )
     return SyntheticResults(
@@ -217,6 +265,12 @@ def run_synthetic(
         nbc_profile=profile_1d(normalise_rows(nbc_table))[1],
         dpo_limit_profile=profile_1d(env.dpo_limit_policy(ref, sampling))[1],
         corrected_limit_profiles=corrected,
+        nash_profile=profile_1d(nash)[1],
+        top_choices={
+            "average_reward": top_deltas(average),
+            "nbc": top_deltas(nbc_table),
+            "nash": top_deltas(nash),
+        },
         runs=tuple(runs),
         sampling_s=out.sampling_s,
         training_s=out.training_s,

@@ -8,6 +8,8 @@ row (no reduction) so that callers can mask or average; none logs metrics.
 - :func:`ipo_loss`: ``(rho_w - rho_l - 1 / (2 beta))^2`` (Azar et al., IPO).
 - :func:`corrected_dpo_loss`: first-order corrected DPO, Eq. (14)-(16).
 - :func:`consistent_loss`: Prop. 6.1; :func:`b3_loss` with :func:`b3_integral`: Prop. B.3.
+- :func:`sppo_loss`: the self-play squared loss of SPPO (Wu et al. 2024) on the KL-regularised
+  preference game, whose fixed point is the NLHF Nash policy (Munos et al. 2023).
 - :func:`joint_variance`: ``Var_u[sigma]`` from a joint-likelihood model (Lemma 5.3).
 """
 
@@ -68,6 +70,49 @@ def ipo_loss(chosen_logratio: Tensor, rejected_logratio: Tensor, beta: float = 1
     """
     beta = _check_beta(beta, "ipo_loss")
     return (chosen_logratio - rejected_logratio - 1.0 / (2.0 * beta)) ** 2
+
+
+def sppo_loss(
+    logratio_y1: Tensor,
+    logratio_y2: Tensor,
+    labels: Tensor,
+    beta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """SPPO's squared loss on both responses of a labelled pair, one value per pair:
+    ``w/2 [(rho(y2) - m)^2 + (rho(y1) + m)^2]`` with ``m = (o - 1/2) / beta``.
+
+    Self-play preference optimisation (Wu et al. 2024, Section 3 and Algorithm 1) regresses
+    the log-ratio of each response on its centred win indicator against an opponent:
+    ``(log(pi_theta(y) / pi_t(y)) - eta (P(y > pi_t) - 1/2))^2``. Here each response's own
+    label is the estimate (``o`` for ``y2`` against ``y1``, ``1 - o`` for ``y1`` against ``y2``),
+    and the step is the one of the KL-regularised game (Munos et al. 2023) with
+    ``eta = 1 / beta``, so that the regression target of ``rho = log pi - log pi_ref`` is
+    ``(P(y > pi_t) - 1/2) / beta``; see :mod:`socialpref.train.methods` for the update, its
+    fixed point (the Nash policy) and the importance weight ``w``.
+
+    Parameters
+    ----------
+    logratio_y1, logratio_y2 : torch.Tensor
+        ``rho`` of both responses.
+    labels : torch.Tensor
+        ``o = 1{y2 > y1}``.
+    beta : float
+        KL strength of the regularised game (``tau`` in Munos et al.).
+    weight : torch.Tensor, optional
+        Per-pair weight ``w`` (treated as data; 1 when None).
+
+    Examples
+    --------
+    At the uniform reference (``rho = 0``) the loss is ``1 / (4 beta^2)`` whatever the label:
+
+    >>> sppo_loss(torch.zeros(2), torch.zeros(2), torch.tensor([0.0, 1.0])).tolist()
+    [0.25, 0.25]
+    """
+    beta = _check_beta(beta, "sppo_loss")
+    m = (labels - 0.5) / beta
+    loss = 0.5 * ((logratio_y2 - m) ** 2 + (logratio_y1 + m) ** 2)
+    return loss if weight is None else weight * loss
 
 
 def joint_variance(j_same: Tensor, j_swapped: Tensor) -> Tensor:

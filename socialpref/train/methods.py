@@ -4,7 +4,7 @@ Every method of :func:`~socialpref.train.runner.train_batched` is one :class:`Tr
 entry in a registry; the runner reads the table and has no per-method branches. An entry says
 
 - ``data``: the data set its loss reads (``"anonymous"``, ``"all-types"``, ``"relabelled"``), or
-  None when the loss reads only the policy's log-ratio table (a population or self-play loss);
+  None when the loss reads only the policy's log-ratio table (a population loss);
 - ``loss``: a pure function of :class:`LossInputs` returning one value per run and pair (or per
   run), or ``estimate``: a closed-form estimator from the data (no training, e.g. NBC win rates);
 - ``grad`` (optional, for speed): the hand-written gradient of the per-pair loss with respect to
@@ -35,6 +35,7 @@ the command line, and the parametrised tests over :func:`method_names` cover it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,7 +47,14 @@ from socialpref.errors import ParameterError
 from socialpref.train.device import require_torch
 from socialpref.train.environment import SyntheticEnvironment
 from socialpref.train.limits import corrected_population_table
-from socialpref.train.losses import b3_loss, consistent_loss, corrected_dpo_loss, dpo_loss, ipo_loss
+from socialpref.train.losses import (
+    b3_loss,
+    consistent_loss,
+    corrected_dpo_loss,
+    dpo_loss,
+    ipo_loss,
+    sppo_loss,
+)
 from socialpref.train.metrics import normalise_rows
 
 require_torch()
@@ -72,7 +80,9 @@ class LossInputs:
     Attributes
     ----------
     rho1, rho2 : Tensor of shape (G, B), or None
-        Log-ratios ``rho = log pi - log pi_ref`` of ``y1`` and ``y2`` (None when ``data`` is None).
+        Log-ratios ``rho = log pi - log pi_ref`` of ``y1`` and ``y2`` (None when ``data`` is None),
+        up to the constant :attr:`log_ratio_shift`: with the uniform reference the runner passes
+        ``log pi``, whose difference from ``rho`` cancels in every pairwise margin (Eq. 15).
     labels : Tensor of shape (G, B) or (G, B, n_types), or None
         ``o = 1{y2 > y1}`` (one annotator, or one per type for all-types data).
     alpha : Tensor of shape (G, 1), or None
@@ -86,6 +96,11 @@ class LossInputs:
     variance : callable or None
         ``variance()`` returns the joint-likelihood model's ``Var_u[sigma]`` of each pair,
         shape (G, B), detached (Lemma 5.3); only for methods with ``needs_joint``.
+    log_sampling_ratio : callable or None
+        ``log_sampling_ratio()`` returns ``log pi_ref(y | x) - log D(y | x)`` at the batch's
+        ``y1`` and ``y2`` (two (G, B) tensors), for a method with data whose pairs are not drawn
+        from ``pi_ref`` (a given reference with uniform pairs); None when ``D = pi_ref``, where
+        the ratio is 0.
     """
 
     rho1: Tensor | None
@@ -99,6 +114,14 @@ class LossInputs:
     variance: Callable[[], Tensor] | None
     table: Tensor = field(repr=False)
     runs: Tensor = field(repr=False)
+    log_sampling_ratio: Callable[[], tuple[Tensor, Tensor]] | None = field(default=None, repr=False)
+
+    @property
+    def log_ratio_shift(self) -> float:
+        """What to add to ``rho1``, ``rho2`` and :meth:`log_ratio_table` for the log-ratio itself:
+        ``log n`` with the uniform reference (``rho = log pi + log n``), else 0. Only losses that
+        are not functions of differences of log-ratios need it."""
+        return math.log(self.env.n) if self.config.reference is None else 0.0
 
     def chosen_rejected(self) -> tuple[Tensor, Tensor]:
         """Log-ratios of the preferred and of the other response of each pair (one annotator)."""
@@ -107,7 +130,8 @@ class LossInputs:
         return torch.where(win, self.rho2, self.rho1), torch.where(win, self.rho1, self.rho2)
 
     def log_ratio_table(self) -> Tensor:
-        """``rho(y | x)`` of this method's runs for every prompt and response: ``(G, n, n)``."""
+        """``rho(y | x)`` of this method's runs for every prompt and response: ``(G, n, n)`` (up
+        to :attr:`log_ratio_shift`)."""
         return self.table.index_select(0, self.runs)
 
     def win_table(self) -> Tensor:
@@ -343,6 +367,89 @@ def _b3_grad(inputs: LossInputs, min_prob: float = 1e-6) -> tuple[Tensor, Tensor
     return d2.neg(), d2
 
 
+def _self_play_weight(inputs: LossInputs) -> Tensor:
+    """``w = pi_t(y1) pi_t(y2) / (D(y1) D(y2))`` of each pair, detached: the importance weight
+    that turns pairs drawn from ``D`` into a response and an opponent drawn from the current
+    policy ``pi_t``. With ``pi / D = exp(rho) pi_ref / D`` it is ``exp(rho(y1) + rho(y2))`` when
+    the pairs are drawn from ``pi_ref``."""
+    rho1, rho2, _ = _pairs(inputs)
+    log_w = (rho1 + rho2).detach() + 2.0 * inputs.log_ratio_shift
+    if inputs.log_sampling_ratio is not None:
+        ratio1, ratio2 = inputs.log_sampling_ratio()
+        log_w = log_w + ratio1 + ratio2
+    return log_w.exp()
+
+
+def _sppo(inputs: LossInputs) -> Tensor:
+    """Self-play preference optimisation on the KL-regularised preference game.
+
+    **The update.** SPPO (Wu et al. 2024, "Self-Play Preference Optimization for Language
+    Model Alignment", Section 3, Algorithm 1) iterates the multiplicative-weights step
+
+        ``pi_{t+1}(y | x) ∝ pi_t(y | x) exp(eta P(y > pi_t | x))``,
+        ``P(y > pi | x) = E_{y' ~ pi(.|x)} P(y > y' | x)``,
+
+    fitted at each iteration by the squared loss
+    ``E_{x, y ~ pi_t} (log(pi_theta(y|x) / pi_t(y|x)) - eta (P(y > pi_t | x) - 1/2))^2``
+    (``log Z_t`` replaced by ``eta / 2``), with ``y``, its opponents and their preference labels
+    sampled from the current policy (self-play). Its averaged iterate approaches the von Neumann
+    winner, a maximal lottery, of the unregularised game. Here the step is that of the
+    KL-regularised game of Nash learning from human feedback (Munos et al. 2023, Section 3), whose
+    payoff ``P(pi > pi') - beta KL(pi || pi_ref) + beta KL(pi' || pi_ref)`` adds the reference:
+
+        ``pi_{t+1}(y) ∝ pi_t(y)^(1 - eta beta) pi_ref(y)^(eta beta) exp(eta P(y > pi_t))``,
+
+    the mirror-descent step of the regularised game; at ``beta = 0`` it is SPPO's. (Munos et al.'s
+    Nash-MD takes it with the opponent ``pi_t`` replaced by the geometric mixture
+    ``pi_t^(1 - eta beta) pi_ref^(eta beta) / Z``.)
+
+    **What it converges to.** The step's fixed point is
+    ``pi(y) ∝ pi_ref(y) exp(P(y > pi) / beta)``: the regularised Nash policy ``pi*_beta`` of the
+    environment's pairwise matrix (Eq. 8) per prompt, for the run's ``beta`` and ``pi_ref``
+    (:func:`socialpref.targets.nash_policy`, the method's ``target``). It tends to the maximal
+    lottery as ``beta -> 0``; unlike DPO's limit (Eq. 18) it does not depend on the sampling
+    distribution ``D`` of the pairs.
+
+    **How it is trained here.** One optimiser step per iteration: ``pi_t`` is the current
+    policy, detached. The regression target of ``log(pi_theta / pi_t)`` is then
+    ``eta (P(y > pi_t) - 1/2 - beta rho_t(y))``, and for ``eta = 1 / beta`` the terms in
+    ``rho_t`` cancel: the loss of a response is ``(rho(y) - (P(y > pi_t) - 1/2) / beta)^2`` in
+    ``rho = log pi - log pi_ref`` (another ``eta`` multiplies its gradient at ``pi_t`` by
+    ``eta beta``, a constant scale that Adam's normalisation removes, so ``eta`` is not a
+    setting). ``P(y > pi_t)`` is estimated by preference labels **from the annotators**: the
+    method reads the ``anonymous`` data set (one random type's BT label per pair, Eq. 8, drawn
+    once before training: the same 500k pairs per seed and the same batches as DPO), not new
+    responses generated during training and not the exact win table. Opponents come from the
+    current policy by **importance weighting**: a pair ``(y1, y2) ~ D`` counts with weight
+    ``w = pi_t(y1) pi_t(y2) / (D(y1) D(y2))`` (detached), so that in expectation ``y`` and its
+    opponent are drawn from ``pi_t``; each response's label against the other is its estimate
+    of ``P(y > pi_t)`` (unbiased over the opponent). The pair's loss is :func:`sppo_loss`:
+    ``w/2 [(rho(y2) - m)^2 + (rho(y1) + m)^2]``, ``m = (o - 1/2) / beta``.
+
+    **Why the fixed point is exact.** The expected gradient with respect to the logits of a
+    prompt is ``(2 / beta) (diag(pi) - pi pi^T) g`` with ``g(y) = beta rho(y) - P(y > pi) + 1/2``
+    (the weights make the responses' distribution ``pi``), zero exactly when ``g`` is constant,
+    i.e. at ``pi*_beta`` (the normalising constant that SPPO approximates by ``eta / 2`` does
+    not move it). Its Jacobian there is ``(2 / beta) (beta C - C (P - 1/2) C)``,
+    ``C = diag(pi) - pi pi^T``: a positive semidefinite part plus a skew-symmetric one, so small
+    steps converge to it for every ``beta > 0``. The importance weights are bounded by
+    ``(max pi_t / D)^2``; at ``pi*_beta`` with ``D = pi_ref``, ``pi / pi_ref < exp(1 / beta)``.
+    """
+    rho1, rho2, labels = _pairs(inputs)
+    shift = inputs.log_ratio_shift  # a per-response loss needs rho itself, not up to a constant
+    return sppo_loss(rho1 + shift, rho2 + shift, labels, inputs.beta, _self_play_weight(inputs))
+
+
+def _sppo_grad(inputs: LossInputs) -> tuple[Tensor, Tensor]:
+    # L = w/2 ((rho2 - m)^2 + (rho1 + m)^2), m = (o - 1/2) / beta, w detached:
+    # dL/drho2 = w (rho2 - m), dL/drho1 = w (rho1 + m).
+    rho1, rho2, labels = _pairs(inputs)
+    w = _self_play_weight(inputs)
+    m = (labels - 0.5) / inputs.beta
+    shift = inputs.log_ratio_shift
+    return (rho1 + m).add_(shift).mul_(w), (rho2 - m).add_(shift).mul_(w)
+
+
 def _optimal(env: SyntheticEnvironment, config: TrainConfig, alpha: float | None) -> FloatArray:
     return env.optimal_policy(config.reference_table)
 
@@ -366,6 +473,10 @@ def _corrected_limit(
         reference=config.reference_table,
         sampling=config.sampling_table,
     )
+
+
+def _nash(env: SyntheticEnvironment, config: TrainConfig, alpha: float | None) -> FloatArray:
+    return env.nash_policy(config.reference_table)
 
 
 def _nbc_target(env: SyntheticEnvironment, config: TrainConfig, alpha: float | None) -> FloatArray:
@@ -433,6 +544,16 @@ for _method in (
         _optimal,
         loss=_dpo,
         grad=_dpo_grad,
+    ),
+    TrainingMethod(
+        "sppo",
+        "Self-play preference optimisation (SPPO, Wu et al. 2024) on the KL-regularised game:"
+        " squared loss on log-ratios, opponents from the current policy by importance weights"
+        " on the anonymous pairs; converges to the NLHF Nash policy (Munos et al. 2023).",
+        "anonymous",
+        _nash,
+        loss=_sppo,
+        grad=_sppo_grad,
     ),
 ):
     register_method(_method)

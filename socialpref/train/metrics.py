@@ -3,7 +3,8 @@
 - 1-D profiles over ``delta = y - x`` (:func:`socialpref.train.environment.profile_1d`).
 - ``KL(pi* || pi)`` averaged over uniform prompts.
 - Spearman correlation of 1-D profiles (with NBC, with the average reward).
-- Top-response agreement: share of prompts whose most likely response is a top choice of the target.
+- Top-response agreement: share of prompts whose most likely response is a top choice of the target;
+  each prompt's top responses as ``delta`` (:func:`top_deltas`).
 
 With a non-uniform reference ``pi_ref``, orders are read from the policy's ratio ``pi / pi_ref``
 (its induced reward, Eq. 11): that is what has NBC's order under DPO (Prop. 4.2) and the average
@@ -87,6 +88,21 @@ def top_agreement(policy: ArrayLike, target: ArrayLike, tol: float = 1e-9) -> fl
     t = np.asarray(target, dtype=np.float64)
     hits = [int(np.argmax(p[x])) in set(top_choices(t[x], tol).tolist()) for x in range(p.shape[0])]
     return float(np.mean(hits))
+
+
+def top_deltas(table: ArrayLike, tol: float = 1e-9) -> list[list[int]]:
+    """Each prompt's top responses (ties within ``tol``) as ``delta = y - x`` on the circle,
+    from ``-n // 2`` to ``n - n // 2 - 1`` (the axis of :func:`~socialpref.train.environment.profile_1d`).
+
+    >>> top_deltas([[0.1, 0.9, 0.0], [0.5, 0.0, 0.5]])
+    [[1], [-1, 1]]
+    """
+    t = np.asarray(table, dtype=np.float64)
+    n = t.shape[-1]
+    return [
+        sorted(int((y - x + n // 2) % n - n // 2) for y in top_choices(t[x], tol))
+        for x in range(t.shape[0])
+    ]
 
 
 def normalise_rows(table: ArrayLike) -> FloatArray:

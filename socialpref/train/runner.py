@@ -8,7 +8,7 @@ methods are compared on equal terms, and a run's result does not depend on the o
 
 What each method reads and minimises comes from the table in :mod:`socialpref.train.methods`
 (``dpo``, ``ipo``, ``corrected``, ``consistent``, ``consistent-b3``, ``reward-average``,
-``nbc`` and any method registered there); this module has no per-method branches. A method with
+``nbc``, ``sppo`` and any method registered there); this module has no per-method branches. A method with
 ``needs_joint`` gets a joint-likelihood model trained alongside on paired data (Lemma 5.3),
 one per seed; ``relabelled`` data comes from the reward-average route's reward tables.
 
@@ -243,6 +243,11 @@ def _train(
     # log pi_ref: the policy's fixed logit offset (it starts at pi_ref) and the baseline of every
     # log-ratio. None for the uniform reference, whose constant cancels (Eq. 15).
     log_ref = None if ref is None else torch.as_tensor(np.log(ref), dtype=torch.float32).to(dev)
+    # log pi_ref - log D per cell, flat, for losses that reweight the pairs (None where D = pi_ref:
+    # the uniform reference, or pairs drawn from the given one; else D is uniform).
+    sampling_ratio = None
+    if ref is not None and not config.draws_from_reference:
+        sampling_ratio = torch.as_tensor(np.log(ref * n).reshape(-1), dtype=torch.float32).to(dev)
     policy = BatchedPolicy(
         n, [r.seed for r in specs], config.policy, config.hidden, config.layers, log_ref
     ).to(dev)
@@ -339,7 +344,7 @@ def _train(
         per_run: list[Tensor] = []
         autograd_losses: list[Tensor] = []
         for g in groups:
-            inputs = _inputs(g, table, k, step, batch, n, beta, config, env, joint)
+            inputs = _inputs(g, table, k, step, batch, n, beta, config, env, joint, sampling_ratio)
             pair = g.method.grad(inputs) if g.method.grad is not None else None
             if pair is not None:
                 assert g.ahead is not None
@@ -351,7 +356,7 @@ def _train(
                 continue
             if leaf is None:
                 leaf = table.detach().requires_grad_()
-            inputs = _inputs(g, leaf, k, step, batch, n, beta, config, env, joint)
+            inputs = _inputs(g, leaf, k, step, batch, n, beta, config, env, joint, sampling_ratio)
             loss = _mean_per_run(g.method.loss(inputs), len(g.runs))  # type: ignore[misc]
             autograd_losses.append(loss.sum())
             per_run.append(loss.detach())
@@ -396,10 +401,12 @@ def _inputs(
     config: TrainConfig,
     env: SyntheticEnvironment,
     joint: BatchedJointModel | BatchedJointMLP | None,
+    sampling_ratio: Tensor | None = None,
 ) -> LossInputs:
     """What group ``g``'s loss sees at this step (``k``: the step within the gathered block)."""
     rho1 = rho2 = labels = None
     variance = None
+    log_sampling_ratio = None
     if g.ahead is not None:
         i1, i2, lab_all = g.ahead
         size_g = len(g.runs)
@@ -408,6 +415,8 @@ def _inputs(
         labels = lab_all[k]
         if g.method.needs_joint and joint is not None:
             variance = _variance_fn(joint, i1[k], i2[k], g)
+        if sampling_ratio is not None:
+            log_sampling_ratio = _sampling_ratio_fn(sampling_ratio, i1[k], i2[k], g)
     return LossInputs(
         rho1=rho1,
         rho2=rho2,
@@ -420,7 +429,20 @@ def _inputs(
         variance=variance,
         table=table.view(-1, n, n),
         runs=g.runs,
+        log_sampling_ratio=log_sampling_ratio,
     )
+
+
+def _sampling_ratio_fn(
+    ratio: Tensor, index_a: Tensor, index_b: Tensor, g: _Group
+) -> Callable[[], tuple[Tensor, Tensor]]:
+    """``log pi_ref - log D`` at the cells of group ``g``'s pairs (``index_*``: rows of the flat
+    log-ratio table, whose run offsets are removed), computed when the loss asks for it."""
+
+    def gather() -> tuple[Tensor, Tensor]:
+        return _take(ratio, index_a - g.offsets), _take(ratio, index_b - g.offsets)
+
+    return gather
 
 
 def _variance_fn(
