@@ -6,7 +6,7 @@ margins ``M = P - P^T`` (Eq. 8). Equivalently ``M^T p >= 0`` componentwise: ``p`
 (maximin) mixed strategy of the symmetric zero-sum game with payoff ``P - 1/2`` (whose value is
 0). This is the *von Neumann winner* that Nash learning from human feedback and self-play
 preference optimisation converge to without regularisation (Munos et al. 2023; Swamy et al.
-2024; Dudik et al. 2015). It depends on ``P`` only, not on the distribution of the compared
+2024; Wu et al. 2024; Dudik et al. 2015). It depends on ``P`` only, not on the distribution of the compared
 alternatives, unlike NBC (Eq. 13).
 
 **Computation.** One linear program (HiGHS dual simplex, scipy ``linprog``):
