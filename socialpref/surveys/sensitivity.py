@@ -4,8 +4,8 @@ One definition, shared by ``socialpref sensitivity`` and the report (``socialpre
 ``socialpref demo``), of
 
 - the paper's question filters (:func:`passes_filters`: at least ``min_options`` options and
-  ``n_respondents / n_options >= min_per_option``; defaults 3 and 100, reference-facts
-  section 1);
+  ``n_respondents / n_options >= min_per_option``; defaults 3 and 100, the paper's Section 7.1
+  filters);
 - the per-question result (:class:`QuestionSensitivity`, whose ``to_dict()`` is a question of
   ``socialpref sensitivity --json``);
 - the summary over the kept questions (:attr:`SurveySensitivity.summary`).

@@ -44,7 +44,7 @@ from socialpref.counterexamples import (
 from socialpref.errors import ParameterError
 from socialpref.population import Population
 
-#: Four-decimal figures of the brief (computed): half a unit in the last place.
+#: Figures quoted to four decimals (recomputed here): half a unit in the last place.
 ATOL_4 = 5e-5
 #: Two-decimal figures printed in the paper.
 ATOL_2 = 5e-3

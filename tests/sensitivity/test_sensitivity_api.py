@@ -26,7 +26,7 @@ from socialpref.sensitivity import (
 )
 from socialpref.sensitivity.lp import lp_cvxpy, lp_linprog
 
-#: LP solvers against the closed form (the issue: 1e-7).
+#: LP solvers against the closed form (required: 1e-7).
 TV_ATOL = 1e-7
 
 #: A 2-type, 4-option population where NBC (top option 2) and average reward (top 3) disagree.

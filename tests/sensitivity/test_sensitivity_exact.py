@@ -18,7 +18,7 @@ from socialpref.sensitivity.lp import lp_cvxpy, lp_linprog
 
 VertexOracle = Callable[[np.ndarray, np.ndarray, float, float], float | None]
 
-#: Agreement required between the closed form and an LP solver (the issue: 1e-7).
+#: Agreement required between the closed form and an LP solver (required: 1e-7).
 TV_ATOL = 1e-7
 #: Feasibility of a returned distribution (bounds, sum, flip constraint).
 FEAS_ATOL = 1e-12
