@@ -37,6 +37,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -55,6 +56,11 @@ CACHE_DIR_ENV = "SOCIALPREF_CACHE_DIR"
 NO_CACHE_ENV = "SOCIALPREF_NO_CACHE"
 #: The cache folder is trimmed to this size (least recently used entries first).
 MAX_CACHE_BYTES = 2 * 1024**3
+#: One entry loaded at a time in a process. numpy parses each ``.npy`` header with
+#: ``ast.literal_eval``, and CPython 3.11 keeps the AST converter's recursion depth per
+#: interpreter, not per thread (CPython gh-106905): two threads parsing at once can raise
+#: ``SystemError: AST constructor recursion depth mismatch``.
+_LOAD_LOCK = threading.Lock()
 #: Version of the entry layout below.
 _FORMAT = 1
 #: Temporary files older than this (seconds) are left by killed writers and removed.
@@ -281,7 +287,7 @@ def load(key: str, path: Path) -> Survey | None:
     """The cached survey of ``key`` (read from ``path``), or None when there is no usable entry."""
     try:
         entry = cache_dir() / f"{key}{_SUFFIX}"
-        with np.load(entry, allow_pickle=False) as data:
+        with _LOAD_LOCK, np.load(entry, allow_pickle=False) as data:
             survey = _decode(data, key, path)
     except FileNotFoundError:
         return None
