@@ -42,8 +42,12 @@ test: lint typecheck
 test-all: lint typecheck
 	$(BIN)/pytest --cov --cov-report=term:skip-covered -q
 
+# Every CPU benchmark (socialpref and its baselines in one process each), then one table of the
+# claims: times, ratios (median and range over rounds), targets. About an hour on one core;
+# `make bench BENCH_ARGS=--quick` runs smaller sizes in minutes.
+BENCH_ARGS ?=
 bench: $(VENV)/.installed-dev
-	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 # Re-resolve every dependency in a throw-away venv and write the lock file.
 lock:

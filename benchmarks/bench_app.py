@@ -21,8 +21,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: data.wavegen
 
+from benchmarks.claims import Claim, add_argument, interleaved, record, write
 from data.wavegen import random_wave, write_wave
 from socialpref.app import AnalysisOptions, analyze_sources, sweep_sources
 from socialpref.report import build_survey_report, write_report
@@ -41,36 +40,35 @@ REPO = Path(__file__).resolve().parents[1]
 ATOL = 1e-12
 
 
-def interleaved(variants: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
-    """Seconds of every variant per round, the order rotating every round."""
-    names = list(variants)
-    times: dict[str, list[float]] = {n: [] for n in names}
-    for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            t0 = time.perf_counter()
-            variants[name]()
-            times[name].append(time.perf_counter() - t0)
-    return times
-
-
 def ratios(times: dict[str, list[float]], slow: str, fast: str) -> tuple[float, float, float]:
     r = [a / b for a, b in zip(times[slow], times[fast], strict=True)]
     return statistics.median(r), min(r), max(r)
 
 
-def bench_wave(path: Path, rounds: int, report: bool) -> None:
+def bench_wave(path: Path, rounds: int, report: bool, what: str) -> None:
     print(f"== {path.name}")
     off, on = AnalysisOptions(bootstrap=0), AnalysisOptions()
 
     def run(opts: AnalysisOptions) -> Any:
         return sweep_sources(analyze_sources([path], opts))
 
-    times = interleaved({"off": lambda: run(off), "on": lambda: run(on)}, rounds)
+    times, _ = interleaved({"off": lambda: run(off), "on": lambda: run(on)}, rounds)
     med, lo, hi = ratios(times, "on", "off")
     print(
         f"analysis + sweep: bootstrap off {statistics.median(times['off']) * 1e3:.0f} ms, "
         f"{DEFAULT_REPLICATES} replicates {statistics.median(times['on']) * 1e3:.0f} ms: "
         f"{med:.2f}x (range {lo:.2f}-{hi:.2f}, {rounds} rounds)"
+    )
+    record(
+        Claim.cost(
+            f"time the bootstrap ({DEFAULT_REPLICATES} replicates) adds to analysis + sweep "
+            f"(every target), {what}",
+            "analyze_sources + sweep_sources, bootstrap on",
+            times["on"],
+            "bootstrap off",
+            times["off"],
+            added=True,
+        )
     )
 
     done = run(on)
@@ -83,7 +81,7 @@ def bench_wave(path: Path, rounds: int, report: bool) -> None:
     def batched() -> Any:
         return sensitivity_sweep(pops, repair=False)
 
-    times = interleaved({"loop": loop, "sweep": batched}, max(2, rounds // 2))
+    times, _ = interleaved({"loop": loop, "sweep": batched}, max(2, rounds // 2))
     one, many = batched(), loop()
     worst = max(
         (abs(a - b.min_tv) for a, b in zip(one.min_tv, many, strict=True) if b.min_tv is not None),
@@ -97,6 +95,15 @@ def bench_wave(path: Path, rounds: int, report: bool) -> None:
         f"{statistics.median(times['loop']) * 1e3:.0f} ms: {med:.1f}x (range {lo:.1f}-{hi:.1f}); "
         f"same results: {same} (max |diff| {worst:.1e})"
     )
+    record(
+        Claim.from_times(
+            f"flip over the {len(pops):,} bootstrap replicates of {what}",
+            "sensitivity_sweep of every replicate",
+            times["sweep"],
+            "a loop of nbc_sensitivity",
+            times["loop"],
+        )
+    )
     if not same:
         raise SystemExit("the replicates' sweep and the loop disagree")
     if not report:
@@ -106,12 +113,24 @@ def bench_wave(path: Path, rounds: int, report: bool) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             write_report(build_survey_report([path], opts), Path(tmp) / "r")
 
-    times = interleaved({"off": lambda: write(off), "on": lambda: write(on)}, max(2, rounds // 2))
+    times, _ = interleaved(
+        {"off": lambda: write(off), "on": lambda: write(on)}, max(2, rounds // 2)
+    )
     med, lo, hi = ratios(times, "on", "off")
     print(
         f"whole report (figures included): bootstrap off {statistics.median(times['off']):.2f} s, "
         f"{DEFAULT_REPLICATES} replicates {statistics.median(times['on']):.2f} s: {med:.2f}x "
         f"(range {lo:.2f}-{hi:.2f})"
+    )
+    record(
+        Claim.cost(
+            f"time the bootstrap adds to the whole report (figures included), {what}",
+            "build_survey_report + write_report, bootstrap on",
+            times["on"],
+            "bootstrap off",
+            times["off"],
+            added=True,
+        )
     )
 
 
@@ -121,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--respondents", type=int, default=12_000)
     parser.add_argument("--questions", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=7)
+    add_argument(parser)
     args = parser.parse_args(argv)
     np.random.default_rng(0)
     rounds = 2 if args.smoke else args.rounds
@@ -128,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         n, q = (1500, 6) if args.smoke else (args.respondents, args.questions)
         big = write_wave(random_wave(n, q, 0), Path(tmp) / "ATP W901.sav")
         if not args.smoke:
-            bench_wave(REPO / "data" / "demo" / "ATP W900.sav", rounds, report=True)
-        bench_wave(big, rounds, report=args.smoke)
+            bench_wave(REPO / "data" / "demo" / "ATP W900.sav", rounds, True, "the demo wave")
+        bench_wave(big, rounds, args.smoke, f"a {n:,} x {q} wave")
+    write(args.claims)
     return 0
 
 

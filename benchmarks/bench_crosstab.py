@@ -32,6 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: benchmarks
+
+from benchmarks.claims import Claim, add_argument, record, write
 from socialpref.errors import DataError
 from socialpref.surveys import Survey, Variable, read_crosstab
 from socialpref.surveys.columns import Column
@@ -200,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=20.0, help="size of the crosstab, megabytes")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--seed", type=int, default=0)
+    add_argument(parser)
     args = parser.parse_args(argv)
     mb = 0.2 if args.smoke else args.mb
     rounds = 2 if args.smoke else args.rounds
@@ -249,6 +253,17 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio {med:.1f}x (median; range {min(ratios):.1f}-{max(ratios):.1f}x; "
         f"{verdict} the {TARGET:.0f}x target)"
     )
+    record(
+        Claim.from_times(
+            f"reading a {size / 1e6:.3g} MB crosstab ({n_questions:,} questions)",
+            "read_crosstab",
+            new_t,
+            "the previous per-question reader",
+            old_t,
+            target=TARGET,
+        )
+    )
+    write(args.claims)
     return 0 if same else 1
 
 

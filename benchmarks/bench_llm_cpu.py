@@ -34,6 +34,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "hh_synthetic"
+sys.path.insert(0, str(REPO))  # the repository root: benchmarks
+
+from benchmarks.claims import Claim, add_argument, record, write  # noqa: E402
 
 
 def _setup(tmp: Path, n_pairs: int, batch: int) -> dict[str, Any]:
@@ -113,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batches", type=int, default=12, help="Batches timed per round.")
     parser.add_argument("--batch-size", type=int, default=8, help="Pairs per batch.")
+    add_argument(parser)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     import torch
@@ -123,11 +127,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         _own_pass(s)  # untimed warm-up of both paths over every batch shape
         _trl_pass(s)
         rates: dict[str, list[float]] = {"socialpref": [], "trl": []}
+        spent: dict[str, list[float]] = {"socialpref": [], "trl": []}
         for r in range(args.rounds):
             order = (("socialpref", _own_pass), ("trl", _trl_pass))
             for name, fn in order if r % 2 == 0 else order[::-1]:
                 tokens, seconds = fn(s)
                 rates[name].append(tokens / seconds)
+                spent[name].append(seconds)
             print(
                 f"round {r}: socialpref {rates['socialpref'][-1]:,.0f} tok/s, "
                 f"trl {rates['trl'][-1]:,.0f} tok/s",
@@ -162,6 +168,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"(range {min(per_round):.2f}-{max(per_round):.2f})"
     )
     print(json.dumps(result))
+    record(
+        Claim.from_times(
+            f"LoRA DPO training step on CPU, tiny Llama, {args.batches} batches of "
+            f"{args.batch_size} pairs",
+            "socialpref's step (CausalLMScorer + preference_loss)",
+            spent["socialpref"],
+            "TRL DPOTrainer.training_step",
+            spent["trl"],
+            note="training runs TRL's step; this is socialpref's own step",
+        )
+    )
+    write(args.claims)
     return result
 
 

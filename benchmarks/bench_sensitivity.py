@@ -31,13 +31,18 @@ import argparse
 import itertools
 import json
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: benchmarks
+
+from benchmarks.claims import Claim, add_argument, interleaved, record, write
 from socialpref.aggregate import TIE_TOL, compare_aggregates, pairwise_matrix
 from socialpref.errors import SocialPrefError
 from socialpref.luce import luce_rewards
@@ -134,22 +139,6 @@ def sweep_minima(questions: Sequence[Question]) -> np.ndarray:
     return np.nan_to_num(sensitivity_sweep(questions, repair=False).min_tv, nan=np.inf)
 
 
-def timed_rounds(
-    jobs: dict[str, Callable[[], Any]], rounds: int
-) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    """Run every job once per round, rotating the order; return times and first outputs."""
-    times: dict[str, list[float]] = {name: [] for name in jobs}
-    outputs: dict[str, Any] = {}
-    names = list(jobs)
-    for k in range(rounds):
-        for name in names[k % len(names) :] + names[: k % len(names)]:
-            t0 = time.perf_counter()
-            out = jobs[name]()
-            times[name].append(time.perf_counter() - t0)
-            outputs.setdefault(name, out)
-    return times, outputs
-
-
 def ratio_line(label: str, slow: list[float], fast: list[float]) -> str:
     ratios = [s / f for s, f in zip(slow, fast, strict=True)]
     return (
@@ -192,7 +181,7 @@ def per_question_table(count: int, rounds: int, seed: int) -> list[dict[str, Any
     for label, items in sets.items():
         items = items[:count]
         paths = repair_paths(items)
-        times, _ = timed_rounds(
+        times, _ = interleaved(
             {
                 "one at a time": lambda items=items: [nbc_sensitivity(r, w) for r, w in items],
                 "sweep": lambda items=items: sensitivity_sweep(items),
@@ -206,6 +195,17 @@ def per_question_table(count: int, rounds: int, seed: int) -> list[dict[str, Any
                 "sweep_ms": statistics.median(times["sweep"]) / count * 1e3,
                 "repairs": paths,
             }
+        )
+        record(
+            Claim.cost(
+                f"one 5-option question ({label}), repair included: a call against the sweep's "
+                "time per question",
+                "nbc_sensitivity",
+                [t / count for t in times["one at a time"]],
+                "sensitivity_sweep, per question",
+                [t / count for t in times["sweep"]],
+                target=1.0,
+            )
         )
     return rows
 
@@ -244,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, help="write the sweep's results and the figures here")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes (a CI check)")
+    add_argument(ap)
     args = ap.parse_args(argv)
     sizes = [(5, 2000), (50, 64), (100, 16), (1000, 1)]
     if args.smoke:
@@ -259,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep_minima(questions[:5])
     lp_all_pairs(questions[:1], lp_linprog)
     lp_all_pairs(subset[:1], cvxpy_highs)
-    times, out = timed_rounds(
+    times, out = interleaved(
         {
             "sweep": lambda: sweep_minima(questions),
             "linprog / pair": lambda: lp_all_pairs(questions, lp_linprog),
@@ -300,6 +301,22 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{d_cv_q:.2e}; feasibility mismatches {mis_cv_pair} pairs, {mis_cv_q} questions")  # fmt: skip
     print(f"adjacent pairs only: minimum differs by more than 1e-9 on {differ_adj} of "
           f"{len(questions)} questions (max {d_adj:.2e}), feasibility mismatches {mis_adj}")  # fmt: skip
+    what = f"min-TV sweep of {len(questions):,} questions (3-10 options, {lp_pairs.size:,} pairs)"
+    for baseline, key, fast, target in (
+        ("one linprog per ordered pair (the paper's method)", "linprog / pair", "sweep", 1000.0),
+        ("one linprog per pair adjacent in NBC order", "linprog / adjacent pair", "sweep", None),
+        ("cvxpy, one program per pair", "cvxpy / pair (subset)", "sweep (subset)", None),
+    ):
+        record(
+            Claim.from_times(
+                what if fast == "sweep" else f"min-TV sweep of {len(subset)} of them",
+                "sensitivity_sweep",
+                times[fast],
+                baseline,
+                times[key],
+                target=target,
+            )
+        )
     per_question = per_question_table(20 if args.smoke else 300, args.rounds, args.seed)
     for row in per_question:
         print(f"per question, 5 options, {row['questions']}: one call {row['one_ms']:.3f} ms, "
@@ -327,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(payload, fh)
+    write(args.claims)
     return 0 if ok else 1
 
 

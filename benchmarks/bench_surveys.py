@@ -56,7 +56,6 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -65,6 +64,7 @@ import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: data.wavegen
 
+from benchmarks.claims import Claim, add_argument, interleaved, record, write  # noqa: E402
 from data.wavegen import random_wave, write_wave  # noqa: E402
 from socialpref import compare_aggregates, luce_rewards  # noqa: E402
 from socialpref.surveys import DEFAULT_REPLICATES, analyze_survey, read_wave  # noqa: E402
@@ -127,26 +127,6 @@ def max_difference(fast: Any, base: dict[str, Any]) -> float:
     return worst
 
 
-def interleaved(
-    fns: dict[str, Callable[[], Any]], rounds: int
-) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    """Run every function once per round, in an order that rotates; their times and results.
-
-    Each function runs once untimed first (imports, first-call caches).
-    """
-    names = list(fns)
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {name: [] for name in names}
-    results: dict[str, Any] = {}
-    for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            t0 = time.perf_counter()
-            results[name] = fns[name]()
-            times[name].append(time.perf_counter() - t0)
-    return times, results
-
-
 def ratio_line(
     label: str, slow: list[float], fast: list[float], target: float | None = None
 ) -> str:
@@ -177,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--blas-threads", default="1", help="BLAS threads (set before numpy loads), or 'default'"
     )
+    add_argument(parser)
     args = parser.parse_args(argv)
     n, q = (600, 12) if args.smoke else (args.respondents, args.questions)
     rounds = 2 if args.smoke else args.rounds
@@ -189,18 +170,20 @@ def main(argv: list[str] | None = None) -> int:
                 f"SYNTHETIC wave: {n} respondents x {q} questions, {path.stat().st_size / 1e6:.1f} MB"
             )
             survey = read_wave(path)  # decodes the file and fills the cache
-            same = compare_analysis(survey, path, rounds)
-            same &= compare_reading(survey, path, rounds)
+            size = f"{n:,} x {q} wave"
+            same = compare_analysis(survey, path, rounds, size)
+            same &= compare_reading(survey, path, rounds, size)
     finally:
         if old_cache is None:
             os.environ.pop("SOCIALPREF_CACHE_DIR", None)
         else:
             os.environ["SOCIALPREF_CACHE_DIR"] = old_cache
-    bootstrap_cost(survey, 2 if args.smoke else max(rounds, 11), args.blas_threads)
+    bootstrap_cost(survey, 2 if args.smoke else max(rounds, 11), args.blas_threads, size)
+    write(args.claims)
     return 0 if same else 1
 
 
-def compare_analysis(survey: Any, path: Path, rounds: int) -> bool:
+def compare_analysis(survey: Any, path: Path, rounds: int, size: str) -> bool:
     """Part 1: analyze_survey against both pandas pipelines; whether all agree."""
     import pyreadstat
 
@@ -213,6 +196,7 @@ def compare_analysis(survey: Any, path: Path, rounds: int) -> bool:
             "melt": lambda: melt_pipeline(df, survey.questions, weight),
         },
         rounds,
+        warm_up=True,
     )
     assert not res["socialpref"].unanalysable, res["socialpref"].unanalysable
     diffs = {k: max_difference(res["socialpref"], res[k]) for k in ("per-question", "melt")}
@@ -229,10 +213,24 @@ def compare_analysis(survey: Any, path: Path, rounds: int) -> bool:
         ratio_line("analysis vs per-question pipeline", times["per-question"], times["socialpref"])
     )
     print(ratio_line("analysis vs melt + groupby", times["melt"], times["socialpref"], TARGET))
+    for baseline, key, target in (
+        ("pandas, per question (the paper's pipeline)", "per-question", None),
+        ("pandas, one melt + one groupby", "melt", TARGET),
+    ):
+        record(
+            Claim.from_times(
+                f"survey analysis, every question of a {size}",
+                "analyze_survey",
+                times["socialpref"],
+                baseline,
+                times[key],
+                target=target,
+            )
+        )
     return same
 
 
-def compare_reading(survey: Any, path: Path, rounds: int) -> bool:
+def compare_reading(survey: Any, path: Path, rounds: int, size: str) -> bool:
     """Part 2: decoding, pyreadstat and the cache; read + analyse end to end."""
     import pyreadstat
 
@@ -243,11 +241,21 @@ def compare_reading(survey: Any, path: Path, rounds: int) -> bool:
             "cached": lambda: read_wave(path),
         },
         rounds,
+        warm_up=True,
     )
     print(f"read_wave decoding the .sav : {ms(times['decode'])}")
     print(f"pyreadstat.read_sav         : {ms(times['pyreadstat'])}")
     print(f"read_wave from the cache    : {ms(times['cached'])}")
     print(ratio_line("cache vs decoding the .sav", times["decode"], times["cached"]))
+    record(
+        Claim.from_times(
+            f"reading a {size} again",
+            "read_wave from the cache",
+            times["cached"],
+            "read_wave decoding the .sav",
+            times["decode"],
+        )
+    )
     weight = str(survey.weight_column)
     times, res = interleaved(
         {
@@ -257,6 +265,7 @@ def compare_reading(survey: Any, path: Path, rounds: int) -> bool:
             ),
         },
         rounds,
+        warm_up=True,
     )
     print(
         f"read + analyse: socialpref from its cache {ms(times['socialpref'])}, pyreadstat + melt + "
@@ -267,10 +276,19 @@ def compare_reading(survey: Any, path: Path, rounds: int) -> bool:
             "read + analyse vs pyreadstat + melt + groupby", times["melt"], times["socialpref"]
         )
     )
+    record(
+        Claim.from_times(
+            f"read + analyse a {size} (repeated runs)",
+            "read_wave (cache) + analyze_survey",
+            times["socialpref"],
+            "pyreadstat + melt + groupby",
+            times["melt"],
+        )
+    )
     return max_difference(res["socialpref"], res["melt"]) <= ATOL
 
 
-def bootstrap_cost(survey: Any, rounds: int, blas_threads: str) -> None:
+def bootstrap_cost(survey: Any, rounds: int, blas_threads: str, size: str) -> None:
     """Part 3: what the bootstrap at its default adds, plain and bootstrapped runs alternating."""
     added, plain_times, boot_times = [], [], []
     boot = None
@@ -294,6 +312,17 @@ def bootstrap_cost(survey: Any, rounds: int, blas_threads: str) -> None:
     print(
         f"bootstrap adds {med:.2f}x analyze_survey's time (median; range {min(added):.2f}-"
         f"{max(added):.2f}x; {verdict} the {BOOTSTRAP_TARGET:.0f}x target)"
+    )
+    record(
+        Claim.cost(
+            f"time the bootstrap ({DEFAULT_REPLICATES} replicates) adds to the analysis, {size}",
+            "analyze_survey with the bootstrap",
+            boot_times,
+            "analyze_survey",
+            plain_times,
+            added=True,
+            target=BOOTSTRAP_TARGET,
+        )
     )
 
 

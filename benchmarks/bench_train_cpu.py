@@ -30,13 +30,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: benchmarks
+
+from benchmarks.claims import Claim, add_argument, record, write
 from socialpref.train import SyntheticEnvironment, TrainConfig, train_batched
 
 # ----------------------------------------------------------------------------------------------
@@ -309,7 +314,7 @@ def summary(ratios: list[float]) -> str:
     return f"{statistics.median(ratios):.1f}x (range {min(ratios):.1f}-{max(ratios):.1f}x)"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median of)")
     parser.add_argument("--pairs", type=int, default=500_000)
@@ -318,7 +323,8 @@ def main() -> None:
     parser.add_argument("--authors-steps", type=int, default=300)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round")
-    args = parser.parse_args()
+    add_argument(parser)
+    args = parser.parse_args(argv)
     if args.smoke:
         args.rounds, args.pairs, args.steps = 1, 2_000, 10
         args.authors_pairs, args.authors_steps = 50, 3
@@ -390,7 +396,64 @@ def main() -> None:
     for key, values in ratios.items():
         print(f"{key:75s} {summary(values)}")
     print("targets: grid >= 10x plain per configuration; single-run step >= 3x plain")
+    run = f"{sizes.pairs:,} pairs, {sizes.steps:,} steps"
+    grid_what = f"Fig. 4's grid ({len(grid.runs())} configurations; {run}), end to end"
+    extrapolated = (
+        f"EXTRAPOLATED from {sizes.authors_pairs:,} pairs and {sizes.authors_steps} steps"
+    )
+    per_step = [v / 1e3 for v in rows["socialpref, 1 DPO run: ms per step"]]
+    for claim in (
+        Claim.from_times(
+            "synthetic training, one DPO run, time per step",
+            "train_batched",
+            per_step,
+            "plain PyTorch trainer",
+            [v / 1e3 for v in rows["plain PyTorch, 1 DPO run: ms per step"]],
+            target=3.0,
+        ),
+        Claim.from_times(
+            "synthetic training, one DPO run, time per step",
+            "train_batched",
+            per_step,
+            "the authors' training step (port)",
+            [v / 1e3 for v in rows["authors (port): ms per step"]],
+        ),
+        Claim.from_times(
+            f"synthetic training, one DPO run ({run}), end to end",
+            "train_batched",
+            rows["socialpref, 1 DPO run: end to end s"],
+            "plain PyTorch trainer",
+            rows["plain PyTorch, 1 DPO run: end to end s"],
+        ),
+        Claim.from_times(
+            f"synthetic training, one DPO run ({run}), end to end",
+            "train_batched",
+            rows["socialpref, 1 DPO run: end to end s"],
+            "the authors' code (port)",
+            rows["authors (port), 1 DPO run: end to end s (EXTRAPOLATED)"],
+            note=f"the authors' time {extrapolated}",
+        ),
+        Claim.from_times(
+            grid_what,
+            "train_batched, one batched model",
+            rows["socialpref, grid batched: end to end s"],
+            "plain PyTorch trainer, one run per configuration",
+            rows["plain PyTorch, grid one run per configuration: end to end s"],
+            target=10.0,
+        ),
+        Claim.from_times(
+            grid_what,
+            "train_batched, one batched model",
+            rows["socialpref, grid batched: end to end s"],
+            "the authors' code (port): DPO's cost per trained configuration",
+            [v * n_trained for v in rows["authors (port), 1 DPO run: end to end s (EXTRAPOLATED)"]],
+            note=f"the authors' time {extrapolated}",
+        ),
+    ):
+        record(claim)
+    write(args.claims)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

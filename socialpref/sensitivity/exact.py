@@ -28,6 +28,8 @@ inf
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from socialpref._typing import BoolArray, FloatArray
@@ -75,10 +77,14 @@ def greedy_flip(
     ``g_k > 0``, so ``l`` gives nothing and the TV is exactly ``T*``.) With ``b >= eps``
     (e.g. uniform) ``F = 0`` and ``G = c @ b + delta``: the rule in the first paragraph.
     """
-    c, b = np.broadcast_arrays(np.asarray(c, np.float64), np.asarray(base, np.float64))
+    c = np.asarray(c, np.float64)
+    b = np.asarray(base, np.float64)
+    if b.shape != c.shape:
+        c, b = np.broadcast_arrays(c, b)
     n = c.shape[-1]
-    ok = np.broadcast_to(np.asarray(valid, bool), c.shape)
-    padded = not ok.all()  # without padding the masks below change nothing: skip them
+    valid_arr = np.asarray(valid, bool)
+    padded = not valid_arr.all()  # without padding the masks below change nothing: skip them
+    ok = np.broadcast_to(valid_arr, c.shape) if padded else valid_arr
     c_masked = np.where(ok, c, np.inf) if padded else c
     c_min = c_masked.min(axis=-1, keepdims=True)
     receiver = c_masked.argmin(axis=-1)
@@ -98,22 +104,22 @@ def greedy_flip(
 
     # the knapsack on rows of n entries (leading axes flattened: plain fancy indexing)
     shape = c.shape[:-1]
-    rows = int(np.prod(shape, dtype=np.int64))
+    rows = math.prod(shape)
     gain2, cap2, need2 = gain.reshape(rows, n), cap.reshape(rows, n), need.reshape(rows)
     order = np.argsort(-gain2, axis=-1, kind="stable")
     r_col, r_idx = np.arange(rows)[:, None], np.arange(rows)
     g_s = gain2[r_col, order]
     cap_s = cap2[r_col, order]
     val_s = g_s * cap_s
-    cum_cap = np.cumsum(cap_s, axis=-1)
     cum_val = np.cumsum(val_s, axis=-1)
+    before_cap = np.cumsum(cap_s, axis=-1) - cap_s  # capacity of the options sorted before
     feasible = cum_val[:, -1] >= need2
     # first sorted position where the cumulative value reaches the need
     m = np.minimum((cum_val < need2[:, None]).sum(axis=-1), n - 1)
-    prev_cap = cum_cap[r_idx, m] - cap_s[r_idx, m]
+    prev_cap = before_cap[r_idx, m]
     prev_val = cum_val[r_idx, m] - val_s[r_idx, m]
     g_m = g_s[r_idx, m]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t_need = np.where(
             need2 > 0, prev_cap + (need2 - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0
         )
@@ -122,12 +128,14 @@ def greedy_flip(
     if not want_q:
         return tv, None
     t = np.where(feasible, tv2, 0.0)
-    give_s = np.clip(t[:, None] - (cum_cap - cap_s), 0.0, cap_s)
+    give_s = np.minimum(np.maximum(t[:, None] - before_cap, 0.0), cap_s)
     give = np.empty_like(give_s)
     give[r_col, order] = give_s
-    q = b + forced - give.reshape(c.shape)
-    extra = (t.reshape(shape) - total_forced)[..., None] * (np.arange(n) == receiver[..., None])
-    q = np.where(ok, q + extra, 0.0) if padded else q + extra
+    q2 = (b + forced).reshape(rows, n) - give
+    q2[r_idx, receiver.reshape(rows)] += t - total_forced.reshape(rows)
+    q = q2.reshape(c.shape)
+    if padded:
+        q = np.where(ok, q, 0.0)
     q = np.where(feasible.reshape(shape)[..., None], q, np.nan)
     return tv, q
 
@@ -140,14 +148,14 @@ def greedy_equal_caps(gain: FloatArray, row_cap: FloatArray, need: FloatArray) -
     changes nothing: the greedy reaches the need before any option of gain 0.
     """
     n = gain.shape[-1]
-    g_s = -np.sort(-gain, axis=-1)
+    g_s = np.sort(gain, axis=-1)[..., ::-1]  # descending
     cum_g = np.cumsum(g_s, axis=-1)
     feasible = cum_g[..., -1] * row_cap >= need
     m = np.minimum((cum_g * row_cap[..., None] < need[..., None]).sum(axis=-1), n - 1)
     flat_m = np.arange(m.size) * n + m.reshape(-1)  # the m-th entry of each row
     g_m = g_s.reshape(-1)[flat_m].reshape(m.shape)
     prev_val = (cum_g.reshape(-1)[flat_m].reshape(m.shape) - g_m) * row_cap
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t_need = np.where(
             need > 0, m * row_cap + (need - prev_val) / np.where(g_m > 0, g_m, 1.0), 0.0
         )

@@ -81,12 +81,21 @@ def check_eps_delta(eps: object, delta: object, n_options: int) -> tuple[float, 
     """
     e = check_scalar(eps, "eps", float, min_val=0.0)
     d = check_scalar(delta, "delta", float, min_val=0.0)
-    if e * n_options >= 1:
+    check_eps_floor(e, n_options, eps)
+    return e, d
+
+
+def check_eps_floor(eps: float, n_options: int, given: object = None) -> None:
+    """Raise unless ``eps * n_options < 1`` (``eps`` already checked; ``given``: as passed).
+
+    For a call that checked ``eps`` before it knew the largest number of options.
+    """
+    if eps * n_options >= 1:
+        shown = eps if given is None else given
         raise ParameterError(
             f"The 'eps' parameter must satisfy eps * n_options < 1 (every option keeps at least "
-            f"eps). Got eps={eps!r} with {n_options} options instead."
+            f"eps). Got eps={shown!r} with {n_options} options instead."
         )
-    return e, d
 
 
 def resolve_solver(solver: object) -> Solver:
@@ -173,6 +182,7 @@ __all__ = [
     "Solver",
     "SolverKind",
     "check_eps_delta",
+    "check_eps_floor",
     "check_options",
     "resolve_solver",
 ]

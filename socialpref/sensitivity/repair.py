@@ -124,18 +124,20 @@ def repair_tv(
         tv[:] = 0.0
         return RepairResult(tv=tv, n_lp=n_lp)
     cq, cw = np.nonzero(winners)  # one program per (question, winner)
-    others = np.arange(n)[None, :] != cw[:, None]  # (C, n): the constraints k != w
-    # a[c, k] = P[k] - P[w]; the row k = w is zero and is masked out
+    programs = np.arange(cq.size)
+    # a[c, k] = P[k] - P[w]; the row k = w is zero and is left out below
     a = pairwise[cq] - pairwise[cq, cw][:, None, :]
     b = base[cq]
     slack = np.einsum("ckn,cn->ck", a, b)
-    leads = np.all(~others | (slack <= -delta), axis=1) & np.all(b >= eps, axis=1)
+    slack[programs, cw] = -np.inf  # the winner against itself: no constraint
+    leads = (slack <= -delta).all(axis=1) & (b >= eps).all(axis=1)
     value = np.where(leads, 0.0, np.nan)
     settled = np.zeros(q_count, dtype=bool)
     settled[cq[leads]] = True  # some winner already leads: the question's answer is 0
     todo = np.flatnonzero(~settled[cq])
     if todo.size:
-        rows = a[todo][others[todo]].reshape(todo.size, n - 1, n)
+        others = np.arange(n)[None, :] != cw[todo, None]  # the constraints k != w
+        rows = a[todo][others].reshape(todo.size, n - 1, n)
         if solver.kind == "exact":
             value[todo], lp_needed = _closed_form(rows, b[todo], eps, delta)
         else:
@@ -146,10 +148,13 @@ def repair_tv(
             value[c] = np.nan if lp_value is None else lp_value
             n_lp[cq[c]] += 1
     # the best winner of each question (NaN: impossible for every winner)
-    finite = np.where(np.isnan(value), np.inf, value)
-    best = np.full(q_count, np.inf)
-    np.minimum.at(best, cq, finite)
-    tv[:] = np.where(np.isfinite(best), best, np.nan)
+    if cq.size == q_count and (cq == programs).all():  # one winner per question: no ties
+        tv[:] = value
+    else:
+        finite = np.where(np.isnan(value), np.inf, value)
+        best = np.full(q_count, np.inf)
+        np.minimum.at(best, cq, finite)
+        tv[:] = np.where(np.isfinite(best), best, np.nan)
     return RepairResult(tv=tv, n_lp=n_lp)
 
 

@@ -37,7 +37,7 @@ from socialpref.sensitivity.options import (
     TV_TIE_TOL,
     Options,
     Solver,
-    check_eps_delta,
+    check_eps_floor,
     check_options,
 )
 from socialpref.sensitivity.repair import repair_tv
@@ -94,12 +94,12 @@ def select_pairs(tv: FloatArray, top: BoolArray) -> tuple[IntArray, FloatArray, 
     q_count, n, _ = tv.shape
     flat = tv.reshape(q_count, n * n)
     best = flat.min(axis=1)
-    top_i = np.broadcast_to(top[:, :, None], tv.shape).reshape(q_count, n * n)
+    top_i = np.repeat(top, n, axis=1)  # (Q, n * n): whether the pair's i is a top choice
     cand = np.isfinite(flat) & (flat <= best[:, None] + TV_TIE_TOL)
-    priority = cand.view(np.int8) * (top_i.view(np.int8) + np.int8(1))
+    priority = cand.view(np.int8) + (cand & top_i).view(np.int8)
     pick = priority.argmax(axis=1)
-    top_best = np.where(top[:, :, None], tv, np.inf).reshape(q_count, n * n).min(axis=1)
-    return pick.astype(np.int64), best, top_best
+    top_best = np.where(top, tv.min(axis=2), np.inf).min(axis=1)
+    return np.asarray(pick, dtype=np.int64), best, top_best
 
 
 def _item(pop: Any, k: int, check_values: bool = True) -> tuple[FloatArray, FloatArray]:
@@ -196,20 +196,23 @@ def sensitivity_sweep(
             f"The 'bases' parameter must have one entry per population ({len(items)}). "
             f"Got {len(bases)} instead."
         )
-    n_opts = np.array([r.shape[1] for r, _ in items], dtype=np.int64)
-    n_types = np.array([r.shape[0] for r, _ in items], dtype=np.int64)
-    check_eps_delta(opts.eps, opts.delta, int(n_opts.max(initial=1)))
+    sizes = [r.shape for r, _ in items]  # (n_types, n_options) of each question
+    n_opts = np.array([n for _, n in sizes], dtype=np.int64)
+    check_eps_floor(opts.eps, max((n for _, n in sizes), default=1), eps)
     base_list: list[FloatArray | None] = [None] * len(items)
     if bases is not None:
         base_list = [
-            None if b is None else as_sampling(b, int(n_opts[k]), "base")
-            for k, b in enumerate(bases)
+            None if b is None else as_sampling(b, sizes[k][1], "base") for k, b in enumerate(bases)
         ]
-    order = np.argsort(n_opts, kind="stable")
-    groups = np.split(order, np.flatnonzero(np.diff(n_opts[order])) + 1) if len(items) else []
+    by_size: dict[int, list[int]] = {}
+    for k, (_, n) in enumerate(sizes):
+        by_size.setdefault(n, []).append(k)
+    groups = [np.asarray(by_size[n], dtype=np.int64) for n in sorted(by_size)]
     plans = [
-        plan_sweep(int(n_opts[g[0]]), int(n_types[g].max()), g.size, budget, cap, bool(repair))
-        for g in groups
+        plan_sweep(
+            n, max(sizes[k][0] for k in by_size[n]), len(by_size[n]), budget, cap, bool(repair)
+        )
+        for n in sorted(by_size)
     ]
     if len(groups) == 1 and plans[0].questions_per_chunk >= len(items):  # one chunk, in order
         chunk = _sweep_chunk(populations, groups[0], items, base_list, opts, bool(repair), plans[0])
@@ -315,9 +318,12 @@ def _sweep_chunk(
         for start in range(0, q_count, plan.repairs_per_block):
             sl = slice(start, start + plan.repairs_per_block)
             repair_values[sl] = repair_tv(p[sl], bas[sl], avg_top[sl], eps, delta, solver).tv
+    pair = np.empty((q_count, 2), dtype=np.int64)
+    pair[:, 0], pair[:, 1] = pi, pj
+    pair[~feasible] = -1
     return {
         "min_tv": np.where(feasible, best, np.nan),
-        "pair": np.where(feasible[:, None], np.stack([pi, pj], axis=1), -1),
+        "pair": pair,
         "distribution": dist,
         "top_flip": feasible & top[rows, pi],
         "top_flippable": np.isfinite(top_best),

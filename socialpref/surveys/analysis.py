@@ -38,7 +38,12 @@ from socialpref.surveys.columns import INCLUDABLE_KINDS, Column, is_paper_questi
 from socialpref.surveys.objectives import DEFAULT_BETA, target_support
 from socialpref.surveys.results import QuestionAnalysis, Skipped, SurveyAnalysis
 from socialpref.surveys.sampling import SamplingArg
-from socialpref.surveys.shares import _all_cell_counts, _cell_counts, _prepare, _Prepared
+from socialpref.surveys.shares import (
+    PreparedGroup,
+    PreparedQuestion,
+    count_cells,
+    prepare_questions,
+)
 from socialpref.surveys.survey import AnswerRule, Preprocessing, Survey, Variable
 from socialpref.surveys.user_types import TypesArg, _code_types, _TypeCoding
 from socialpref.targets import TargetComparison, compare_targets_batch
@@ -122,7 +127,7 @@ def _exclusion(column: Column, rule: AnswerRule, coded: bool) -> str:
 
 def _result(
     survey: Survey,
-    prep: _Prepared,
+    prep: PreparedQuestion,
     coding: _TypeCoding,
     rewards: FloatArray,
     comparison: AggregateComparison,
@@ -151,6 +156,40 @@ def _result(
     )
 
 
+def _group_rewards(
+    group: PreparedGroup, zero_policy: ZeroPolicy, errors: dict[str, SocialPrefError]
+) -> tuple[PreparedGroup, FloatArray] | None:
+    """The Luce rewards ``(G, n_types, n_options)`` of a group, in one call.
+
+    When that call fails (e.g. ``zero_policy="error"``), the questions are tried one by one to
+    find out which fail: their errors go into ``errors`` and the group is returned without them
+    (None when none is left).
+    """
+    g_count, n_types, n_options = group.shares.shape
+    try:
+        flat = luce_rewards(group.shares.reshape(-1, n_options), zero_policy)
+        return group, flat.reshape(g_count, n_types, n_options)
+    except SocialPrefError:
+        pass
+    keep = []
+    for k, prep in enumerate(group.questions):
+        try:
+            luce_rewards(prep.shares, zero_policy, options=prep.options, types=prep.types)
+            keep.append(k)
+        except SocialPrefError as exc:
+            errors[prep.var.name] = exc
+    if not keep:
+        return None
+    kept = PreparedGroup(
+        questions=tuple(group.questions[k] for k in keep),
+        shares=group.shares[keep],
+        type_weights=group.type_weights[keep],
+        sampling=group.sampling[keep],
+    )
+    flat = luce_rewards(kept.shares.reshape(-1, n_options), zero_policy)
+    return kept, flat.reshape(len(keep), n_types, n_options)
+
+
 def _analyze_all(
     survey: Survey,
     variables: list[Variable],
@@ -160,53 +199,32 @@ def _analyze_all(
     model: PreferenceModel | str | None,
     zero_policy: ZeroPolicy,
     beta: float | None,
-) -> tuple[dict[str, tuple[QuestionAnalysis, _Prepared]], dict[str, SocialPrefError]]:
+) -> tuple[dict[str, tuple[QuestionAnalysis, PreparedQuestion]], dict[str, SocialPrefError]]:
     """Analyse ``variables``: results by name, and the error of each that cannot be analysed.
 
+    Every step runs on the stack of questions of one shape (types x options) at once.
     ``beta``: compute every target (:func:`socialpref.targets.compare_targets_batch`, with the
     Nash policy at ``beta``), else (None) the average reward and NBC only.
     """
-    if survey.kind == "wave" and variables:
-        counted = _all_cell_counts(survey, variables, coding, rule)
-    else:
-        counted = [_cell_counts(survey, v, coding, rule) for v in variables]
-    errors: dict[str, SocialPrefError] = {}
-    prepared: list[_Prepared] = []
-    for var, counts in zip(variables, counted, strict=True):
-        try:
-            prepared.append(_prepare(survey, var, coding, counts, rule, sampling))
-        except SocialPrefError as exc:
-            errors[var.name] = exc
-    results: dict[str, tuple[QuestionAnalysis, _Prepared]] = {}
-    groups: dict[tuple[int, int], list[_Prepared]] = {}
-    for prep in prepared:
-        groups.setdefault(prep.shares.shape, []).append(prep)  # type: ignore[arg-type]
-    for group in groups.values():
-        try:
-            flat = luce_rewards(np.concatenate([p.shares for p in group]), zero_policy)
-        except SocialPrefError:  # e.g. zero_policy="error": find out which, one by one
-            pending = []
-            for prep in group:
-                try:
-                    luce_rewards(prep.shares, zero_policy, options=prep.options, types=prep.types)
-                    pending.append(prep)
-                except SocialPrefError as exc:
-                    errors[prep.var.name] = exc
-            group = pending
-            if not group:
-                continue
-            flat = luce_rewards(np.concatenate([p.shares for p in group]), zero_policy)
-        n_types, n_options = group[0].shares.shape
-        rewards = flat.reshape(len(group), n_types, n_options)
-        weights = np.stack([p.type_weights for p in group])
-        sampling = np.stack([p.sampling for p in group])
-        targets: list[TargetComparison | None] = [None] * len(group)
+    counted = count_cells(survey, variables, coding, rule)
+    groups, errors = prepare_questions(survey, variables, coding, counted, rule, sampling)
+    results: dict[str, tuple[QuestionAnalysis, PreparedQuestion]] = {}
+    for whole in groups:
+        done = _group_rewards(whole, zero_policy, errors)
+        if done is None:
+            continue
+        group, rewards = done
+        targets: list[TargetComparison | None] = [None] * len(group.questions)
         if beta is None:
-            comparisons = compare_aggregates_batch(rewards, weights, sampling, model)
+            comparisons = compare_aggregates_batch(
+                rewards, group.type_weights, group.sampling, model
+            )
         else:
-            targets = list(compare_targets_batch(rewards, weights, sampling, model, beta=beta))
+            targets = list(
+                compare_targets_batch(rewards, group.type_weights, group.sampling, model, beta=beta)
+            )
             comparisons = [t.aggregates for t in targets if t is not None]
-        for k, (prep, comparison) in enumerate(zip(group, comparisons, strict=True)):
+        for k, (prep, comparison) in enumerate(zip(group.questions, comparisons, strict=True)):
             results[prep.var.name] = (
                 _result(survey, prep, coding, rewards[k], comparison, targets[k]),
                 prep,
@@ -216,7 +234,7 @@ def _analyze_all(
 
 def _with_bootstrap(
     survey: Survey,
-    analysed: list[tuple[QuestionAnalysis, _Prepared]],
+    analysed: list[tuple[QuestionAnalysis, PreparedQuestion]],
     coding: _TypeCoding,
     bootstrap: int,
     seed: int | np.random.Generator | None,

@@ -25,7 +25,7 @@ from socialpref.luce import (
     replicate_counts,
 )
 from socialpref.preference import PreferenceModel
-from socialpref.surveys.shares import _Prepared
+from socialpref.surveys.shares import PreparedQuestion
 from socialpref.surveys.survey import Survey
 from socialpref.surveys.user_types import _TypeCoding
 
@@ -38,7 +38,7 @@ SUPPORT_THRESHOLD = 0.5
 
 def bootstrap_questions(
     survey: Survey,
-    prepared: Sequence[_Prepared],
+    prepared: Sequence[PreparedQuestion],
     coding: _TypeCoding,
     n_boot: int,
     seed: int | np.random.Generator | None,

@@ -101,28 +101,55 @@ def design_effect(
     >>> round(d.margin_of_error, 4)   # 1.959964 / (2 sqrt(25 / 7))
     0.5186
     """
+    sw2 = None if type_sum_w2 is None else np.asarray(type_sum_w2, dtype=np.float64)[None]
+    return design_effects(
+        np.asarray(type_n, dtype=np.int64)[None],
+        np.asarray(type_sum_w, dtype=np.float64)[None],
+        sw2,
+    )[0]
+
+
+def design_effects(
+    type_n: ArrayLike, type_sum_w: ArrayLike, type_sum_w2: ArrayLike | None
+) -> list[DesignEffect]:
+    """:func:`design_effect` of ``Q`` questions with the same number of types, in one pass.
+
+    ``type_n``, ``type_sum_w`` and ``type_sum_w2`` are ``(Q, n_types)``; element ``k`` equals
+    ``design_effect(type_n[k], type_sum_w[k], type_sum_w2[k])`` (its arrays are views into
+    arrays of the batch).
+
+    >>> ds = design_effects([[2, 2], [1, 3]], [[3.0, 2.0], [1.0, 3.0]], [[5.0, 2.0], [1.0, 3.0]])
+    >>> [round(d.design_effect, 4) for d in ds], ds[1].type_design_effect.tolist()
+    ([1.12, 1.0], [1.0, 1.0])
+    """
     n = np.asarray(type_n, dtype=np.int64)
     sw = np.asarray(type_sum_w, dtype=np.float64)
+    q_n = n.sum(axis=1)
     if type_sum_w2 is None:
-        nan = np.full(n.shape, np.nan)
-        return DesignEffect(int(n.sum()), np.nan, np.nan, np.nan, n, nan, nan.copy(), nan.copy())
+        eff, deff, moe = (np.full(n.shape, np.nan) for _ in range(3))
+        return [
+            DesignEffect(int(t), np.nan, np.nan, np.nan, n[k], eff[k], deff[k], moe[k])
+            for k, t in enumerate(q_n.tolist())
+        ]
     sw2 = np.asarray(type_sum_w2, dtype=np.float64)
     t_eff, t_deff, t_moe = _kish(n.astype(np.float64), sw, sw2)
-    q_eff, q_deff, q_moe = _kish(
-        np.asarray([n.sum()], dtype=np.float64),
-        np.asarray([sw.sum()]),
-        np.asarray([sw2.sum()]),
+    q_eff, q_deff, q_moe = (
+        x.tolist() for x in _kish(q_n.astype(np.float64), sw.sum(axis=1), sw2.sum(axis=1))
     )
-    return DesignEffect(
-        n=int(n.sum()),
-        effective_n=float(q_eff[0]),
-        design_effect=float(q_deff[0]),
-        margin_of_error=float(q_moe[0]),
-        type_n=n,
-        type_effective_n=t_eff,
-        type_design_effect=t_deff,
-        type_margin_of_error=t_moe,
-    )
+    totals = q_n.tolist()
+    return [
+        DesignEffect(
+            n=totals[k],
+            effective_n=q_eff[k],
+            design_effect=q_deff[k],
+            margin_of_error=q_moe[k],
+            type_n=n[k],
+            type_effective_n=t_eff[k],
+            type_design_effect=t_deff[k],
+            type_margin_of_error=t_moe[k],
+        )
+        for k in range(n.shape[0])
+    ]
 
 
-__all__ = ["Z_95", "DesignEffect", "design_effect"]
+__all__ = ["Z_95", "DesignEffect", "design_effect", "design_effects"]

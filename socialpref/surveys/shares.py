@@ -1,36 +1,64 @@
-"""From answers to one question's options, type weights ``p(u)``, choice shares and ``D``.
+"""From answers to many questions' options, type weights ``p(u)``, choice shares and ``D``.
 
-:func:`_cell_counts` counts the kept respondents of one question per (type cell, code): their
-number, their weight and their squared weight (for Kish's design effect);
-:func:`_all_cell_counts` does the same for many wave questions with one ``np.bincount`` per
-block of questions. :func:`_prepare` keeps the observed options and present types and gives
-everything about a question except its rewards and aggregates (:class:`_Prepared`).
+Two vectorised steps, each a few numpy calls per *group* of questions rather than per question:
+
+* :func:`count_cells` counts the kept respondents of every question per (type cell, code):
+  their number, their weight and their squared weight (for Kish's design effect), one
+  ``np.bincount`` of each per question of a wave (a question's counts stay in cache), into one
+  array per number of codes (:class:`CellCounts`);
+* :func:`prepare_questions` keeps each question's observed options and present types, and
+  gives, for every group of questions of one shape (types x options), the stacked counts,
+  ``p(u)``, shares, design effects and ``D`` (:class:`PreparedGroup`) with one
+  :class:`PreparedQuestion` per question (views into the group's arrays), and the error of
+  each question that cannot be analysed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from socialpref._typing import FloatArray, IntArray
-from socialpref.errors import DataError
+from socialpref._typing import BoolArray, FloatArray, IntArray
+from socialpref.errors import DataError, SocialPrefError
 from socialpref.surveys.checks import MAX_CODES
-from socialpref.surveys.design import DesignEffect, design_effect
+from socialpref.surveys.design import DesignEffect, design_effects
 from socialpref.surveys.sampling import SamplingArg, _sampling_vector
 from socialpref.surveys.survey import AnswerRule, Survey, Variable
 from socialpref.surveys.user_types import _TypeCoding
 
-#: Weighted counts, respondent counts and squared-weight sums per (type cell, code).
-Counts = tuple[FloatArray, IntArray, FloatArray | None]
 
-#: Elements (respondents x questions) counted per ``np.bincount`` call in :func:`_all_cell_counts`.
-_BLOCK_ELEMENTS = 2_000_000
+@dataclass(frozen=True, eq=False)
+class CellCounts:
+    """Counts per (type cell, code) of the questions of a survey that have ``n_codes`` codes.
+
+    Codes that the answer rule does not keep, and types that are dropped, count zero.
+
+    Attributes
+    ----------
+    members : int array (Q,)
+        Positions of these questions in the list given to :func:`count_cells`.
+    weighted : float array (Q, n_cells, n_codes)
+        Sums of the weights (a crosstab: its counts).
+    respondents : int array (Q, n_cells, n_codes)
+        Respondents (a crosstab: its rounded counts).
+    squared : float array (Q, n_cells, n_codes) or None
+        Sums of the squared weights; None when the weights are unknown (a crosstab).
+    """
+
+    members: IntArray
+    weighted: FloatArray
+    respondents: IntArray
+    squared: FloatArray | None
 
 
 @dataclass(frozen=True, eq=False)
-class _Prepared:
-    """Everything about one question except its rewards and aggregates."""
+class PreparedQuestion:
+    """Everything about one question except its rewards and aggregates.
+
+    The arrays are views into the stacked arrays of its :class:`PreparedGroup`.
+    """
 
     var: Variable
     options: tuple[str, ...]
@@ -48,152 +76,259 @@ class _Prepared:
     design: DesignEffect
 
 
-def _cell_counts(survey: Survey, var: Variable, coding: _TypeCoding, rule: AnswerRule) -> Counts:
-    """Weighted, unweighted and squared-weight counts per (type cell, code) of kept respondents."""
-    n_codes = var.n_codes
-    allowed = var.allowed(rule)
-    n_cells = len(coding.labels)
-    if var.answers is None:
-        assert var.counts is not None
-        mask = np.outer(np.asarray(coding.kept, dtype=bool), allowed[:-1])
-        wcounts = np.where(mask, var.counts, 0.0)
-        return wcounts, np.rint(wcounts).astype(np.int64), None
-    assert coding.index is not None
-    a = var.answers.astype(np.intp)
-    keep = allowed[a] & (coding.index >= 0)
-    cell = np.where(keep, coding.index * n_codes + a, n_cells * n_codes)
-    size = n_cells * n_codes + 1
-    ncounts = np.asarray(
-        np.bincount(cell, minlength=size)[:-1].reshape(n_cells, n_codes), dtype=np.int64
-    )
-    if survey.weights is None:
-        unit = ncounts.astype(np.float64)
-        return unit, ncounts, unit
-    w = survey.weights
-    wcounts, w2counts = (
-        np.asarray(np.bincount(cell, weights=x, minlength=size)[:-1], dtype=np.float64).reshape(
-            n_cells, n_codes
-        )
-        for x in (w, w * w)
-    )
-    return wcounts, ncounts, w2counts
+@dataclass(frozen=True, eq=False)
+class PreparedGroup:
+    """The questions of one shape (``n_types`` present types x ``n_options`` observed options).
 
-
-def _all_cell_counts(
-    survey: Survey, variables: list[Variable], coding: _TypeCoding, rule: AnswerRule
-) -> list[Counts]:
-    """:func:`_cell_counts` for many wave questions, a block of questions per ``np.bincount``.
-
-    Every answer is counted in a ``(type cell + 1) x (1 + code)`` grid per question: one extra
-    row for dropped respondents and one extra column, first, for empty answers, so that a
-    respondent's cell is ``type * width + 1 + answer`` whatever the answer (one fused pass per
-    question, no masking); codes that are not kept are zeroed afterwards.
+    Attributes
+    ----------
+    questions : tuple of PreparedQuestion
+        In the order of the variables given to :func:`prepare_questions`.
+    shares : float array (G, n_types, n_options)
+    type_weights : float array (G, n_types)
+    sampling : float array (G, n_options)
     """
-    assert coding.index is not None
+
+    questions: tuple[PreparedQuestion, ...]
+    shares: FloatArray
+    type_weights: FloatArray
+    sampling: FloatArray
+
+
+def count_cells(
+    survey: Survey, variables: Sequence[Variable], coding: _TypeCoding, rule: AnswerRule
+) -> list[CellCounts]:
+    """Counts per (type cell, code) of ``variables``, one :class:`CellCounts` per number of codes.
+
+    A wave's respondent falls in cell ``type * (n_codes + 1) + 1 + answer`` of a
+    ``(n_cells + 1) x (n_codes + 1)`` grid (an extra row for dropped respondents, an extra
+    column, first, for empty answers), so that one fused pass per question counts everything
+    without masking; the codes that the rule does not keep are zeroed afterwards, all questions
+    of one number of codes at once.
+    """
     n_cells = len(coding.labels)
-    n = survey.n_rows
-    out: list[Counts] = []
-    block = max(1, _BLOCK_ELEMENTS // max(n, 1))
-    rows = np.where(coding.index >= 0, coding.index, n_cells).astype(np.int64)
-    for start in range(0, len(variables), block):
-        chunk = variables[start : start + block]
-        width = max(v.n_codes for v in chunk) + 1
-        size = (n_cells + 1) * width
-        base = rows * width + 1
-        cell = np.empty((len(chunk), n), dtype=np.int64)
-        for k, v in enumerate(chunk):
-            assert v.answers is not None
-            np.add(v.answers, base + k * size, out=cell[k])
-        flat = cell.ravel()
-        ncounts = np.asarray(
-            np.bincount(flat, minlength=len(chunk) * size), dtype=np.int64
-        ).reshape(len(chunk), n_cells + 1, width)
-        wcounts: FloatArray
-        w2counts: FloatArray
-        if survey.weights is None:
-            wcounts = w2counts = ncounts.astype(np.float64)
-        else:
-            w = survey.weights
-            wcounts, w2counts = (
-                np.asarray(
-                    np.bincount(
-                        flat,
-                        weights=np.broadcast_to(x, (len(chunk), n)).ravel(),
-                        minlength=len(chunk) * size,
-                    ),
-                    dtype=np.float64,
-                ).reshape(len(chunk), n_cells + 1, width)
-                for x in (w, w * w)
+    by_codes: dict[int, list[int]] = {}
+    for k, v in enumerate(variables):
+        by_codes.setdefault(v.n_codes, []).append(k)
+    out = []
+    for n_codes, members in by_codes.items():
+        mask = np.stack([variables[k].allowed(rule)[:-1] for k in members])[:, None, :]
+        squared: FloatArray | None = None
+        if survey.kind == "wave":
+            assert coding.index is not None
+            weighted, respondents, squared = _wave_counts(
+                survey, [variables[k] for k in members], coding.index, n_cells, n_codes
             )
-        for k, v in enumerate(chunk):
-            dropped = ~v.allowed(rule)[:-1]
-            codes = slice(1, v.n_codes + 1)
-            nc = ncounts[k, :n_cells, codes].copy()
-            wc = wcounts[k, :n_cells, codes].copy()
-            w2 = w2counts[k, :n_cells, codes].copy()
-            nc[:, dropped] = 0
-            wc[:, dropped] = 0.0
-            w2[:, dropped] = 0.0
-            out.append((wc, nc, w2))
+            respondents = np.where(mask, respondents, 0)
+            squared = np.where(mask, squared, 0.0)
+            weighted = np.where(mask, weighted, 0.0)
+        else:  # a crosstab: the counts of the kept groups; no weights, rounded respondents
+            weighted = np.stack([np.asarray(variables[k].counts, np.float64) for k in members])
+            kept = np.asarray(coding.kept, dtype=bool)[None, :, None]
+            weighted = np.where(mask & kept, weighted, 0.0)
+            respondents = np.rint(weighted).astype(np.int64)
+        out.append(CellCounts(np.asarray(members, dtype=np.int64), weighted, respondents, squared))
     return out
 
 
-def _distinct(labels: list[str], codes: list[str]) -> tuple[str, ...]:
+def _wave_counts(
+    survey: Survey, variables: Sequence[Variable], index: IntArray, n_cells: int, n_codes: int
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Weights, respondents and squared weights per (type cell, code) of wave questions.
+
+    Unweighted (``survey.weights`` None): every weight is 1, the weighted counts are the
+    respondents.
+    """
+    width = n_codes + 1
+    size = (n_cells + 1) * width
+    base = np.where(index >= 0, index, n_cells) * width + 1
+    weights = survey.weights
+    squares = None if weights is None else weights * weights
+    ncounts = np.empty((len(variables), size), dtype=np.int64)
+    wcounts = np.empty((len(variables), size))
+    w2counts = np.empty((len(variables), size))
+    cell = np.empty(survey.n_rows, dtype=np.int64)
+    for k, v in enumerate(variables):  # a question's counts stay in cache
+        assert v.answers is not None
+        np.add(v.answers, base, out=cell)
+        ncounts[k] = np.bincount(cell, minlength=size)
+        if weights is not None:
+            wcounts[k] = np.bincount(cell, weights=weights, minlength=size)
+            w2counts[k] = np.bincount(cell, weights=squares, minlength=size)
+    grid = (len(variables), n_cells + 1, width)
+    respondents = ncounts.reshape(grid)[:, :n_cells, 1:]
+    if weights is None:
+        unit = respondents.astype(np.float64)
+        return unit, respondents, unit
+    weighted = wcounts.reshape(grid)[:, :n_cells, 1:]
+    return weighted, respondents, w2counts.reshape(grid)[:, :n_cells, 1:]
+
+
+def _distinct(labels: list[str], codes: list[float]) -> tuple[str, ...]:
     if len(set(labels)) == len(labels):
         return tuple(labels)
     return tuple(
-        f"{lab} [{c}]" if labels.count(lab) > 1 else lab
+        f"{lab} [{c:g}]" if labels.count(lab) > 1 else lab
         for lab, c in zip(labels, codes, strict=True)
     )
 
 
-def _prepare(
+def _nonzero_rows(mask: BoolArray, count: int) -> IntArray:
+    """The column indices of the ``count`` True entries of each row of ``mask``, ``(rows, count)``."""
+    return np.nonzero(mask)[1].reshape(mask.shape[0], count)
+
+
+def prepare_questions(
+    survey: Survey,
+    variables: Sequence[Variable],
+    coding: _TypeCoding,
+    counted: Sequence[CellCounts],
+    rule: AnswerRule,
+    sampling: SamplingArg,
+) -> tuple[list[PreparedGroup], dict[str, SocialPrefError]]:
+    """Observed options, present types, ``p(u)``, shares, design effects and ``D`` of every question.
+
+    Options are the kept codes that some kept respondent chose, types the cells with a positive
+    kept weight. Returns the groups of questions of one shape and, by name, the error of each
+    question that cannot be analysed (fewer than two options, more than ``MAX_CODES``, a
+    ``sampling`` that does not fit its options).
+    """
+    errors: dict[str, SocialPrefError] = {}
+    parts: dict[tuple[int, int], list[tuple[IntArray, FloatArray, IntArray, FloatArray | None]]]
+    parts = {}
+    index: dict[int, tuple[IntArray, IntArray, int]] = {}  # question -> opt_idx, type_idx, n
+    for cc in counted:
+        basis = cc.respondents if cc.squared is not None else cc.weighted
+        observed: BoolArray = np.any(basis > 0, axis=1)  # (Q, n_codes)
+        present: BoolArray = np.any(cc.weighted > 0, axis=2)  # (Q, n_cells): a kept weight > 0
+        n_opts = observed.sum(axis=1)
+        n_types = present.sum(axis=1)
+        n_kept = cc.respondents.sum(axis=(1, 2))
+        ok = (n_opts >= 2) & (n_opts <= MAX_CODES)
+        for q in np.flatnonzero(~ok).tolist():
+            k = int(cc.members[q])
+            errors[variables[k].name] = _shape_error(
+                survey, variables[k], coding, observed[q], int(n_opts[q]), int(n_kept[q])
+            )
+        shape_key = n_types * (MAX_CODES + 1) + n_opts
+        for key in np.unique(shape_key[ok]).tolist():
+            sel = np.flatnonzero(ok & (shape_key == key))
+            t, o = divmod(key, MAX_CODES + 1)
+            opt = _nonzero_rows(observed[sel], o)  # (G, o)
+            typ = _nonzero_rows(present[sel], t)  # (G, t)
+            rows = sel[:, None, None]
+            cells = (rows, typ[:, :, None], opt[:, None, :])
+            w2 = None if cc.squared is None else cc.squared[cells]
+            parts.setdefault((t, o), []).append(
+                (cc.members[sel], cc.weighted[cells], cc.respondents[cells], w2)
+            )
+            for g, q in enumerate(sel.tolist()):
+                index[int(cc.members[q])] = (opt[g], typ[g], int(n_kept[q]))
+    groups = []
+    for pieces in parts.values():
+        group = _prepare_group(survey, variables, coding, pieces, index, rule, sampling, errors)
+        if group is not None:
+            groups.append(group)
+    return groups, errors
+
+
+def _shape_error(
     survey: Survey,
     var: Variable,
     coding: _TypeCoding,
-    counted: Counts,
-    rule: AnswerRule,
-    sampling: SamplingArg,
-) -> _Prepared:
-    wcounts, ncounts, w2counts = counted
-    allowed = var.allowed(rule)
-    observed = (ncounts.sum(axis=0) > 0) if var.answers is not None else (wcounts.sum(axis=0) > 0)
-    opt_idx = np.flatnonzero(observed)
-    type_idx = np.flatnonzero(wcounts[:, opt_idx].sum(axis=1) > 0)
-    unchosen = tuple(var.labels[i] for i in range(var.n_codes) if allowed[i] and not observed[i])
-    options = _distinct([var.labels[i] for i in opt_idx], [f"{var.codes[i]:g}" for i in opt_idx])
-    n_kept = int(ncounts.sum())
-    if len(opt_idx) < 2:
+    observed: BoolArray,
+    n_opts: int,
+    n_kept: int,
+) -> DataError:
+    opt_idx = np.flatnonzero(observed).tolist()
+    options = _distinct([var.labels[i] for i in opt_idx], [var.codes[i] for i in opt_idx])
+    if n_opts < 2:
         got = f"only {options[0]!r}" if options else "none"
-        raise DataError(
+        return DataError(
             f"Question {var.name!r} of {survey.source!r} has fewer than two options after filtering "
             f"({got}; {n_kept} respondents kept)."
         )
-    if len(opt_idx) > MAX_CODES:  # the pairwise aggregates would need O(options^2) memory
-        raise DataError(
-            f"Column {var.name!r} of {survey.source!r} has {len(opt_idx):,} options, more than "
-            f"the {MAX_CODES:,} an analysis can take; analyse a numeric column as ranges of "
-            "values with bins=N (--bins N)."
+    # the pairwise aggregates would need O(options^2) memory
+    return DataError(
+        f"Column {var.name!r} of {survey.source!r} has {n_opts:,} options, more than "
+        f"the {MAX_CODES:,} an analysis can take; analyse a numeric column as ranges of "
+        "values with bins=N (--bins N)."
+    )
+
+
+def _prepare_group(
+    survey: Survey,
+    variables: Sequence[Variable],
+    coding: _TypeCoding,
+    pieces: list[tuple[IntArray, FloatArray, IntArray, FloatArray | None]],
+    index: dict[int, tuple[IntArray, IntArray, int]],
+    rule: AnswerRule,
+    sampling: SamplingArg,
+    errors: dict[str, SocialPrefError],
+) -> PreparedGroup | None:
+    """Questions of one shape, stacked from the pieces of each number of codes, in input order."""
+    members = np.concatenate([p[0] for p in pieces])
+    order = np.argsort(members, kind="stable")
+    members = members[order]
+    counts = np.concatenate([p[1] for p in pieces])[order]  # (G, t, o)
+    sub_n = np.concatenate([p[2] for p in pieces])[order]
+    squared = [p[3] for p in pieces if p[3] is not None]
+    sum_w2 = np.concatenate(squared)[order].sum(axis=2) if len(squared) == len(pieces) else None
+    row = counts.sum(axis=2)  # p(u) and shares as socialpref.shares_from_counts
+    n_per_type = sub_n.sum(axis=2)
+    type_weights = row / row.sum(axis=1, keepdims=True)
+    shares = counts / row[:, :, None]
+    n_per_option = sub_n.sum(axis=1)
+    designs = design_effects(n_per_type, row, sum_w2)
+    n_options = counts.shape[2]
+    uniform = np.full((len(members), n_options), 1.0 / n_options)  # as_sampling(None, n)
+    samplings = list(uniform)
+    questions: list[PreparedQuestion] = []
+    keep: list[int] = []
+    for g, k in enumerate(members.tolist()):
+        var = variables[k]
+        opt_idx, type_idx, n_kept = index[k]
+        opt_list = opt_idx.tolist()
+        options = _distinct([var.labels[i] for i in opt_list], [var.codes[i] for i in opt_list])
+        if sampling is not None:
+            try:
+                samplings[g] = _sampling_vector(sampling, options)
+            except SocialPrefError as exc:
+                errors[var.name] = exc
+                continue
+        chosen = set(opt_list)
+        allowed = var.allowed(rule)
+        type_list = type_idx.tolist()
+        questions.append(
+            PreparedQuestion(
+                var=var,
+                options=options,
+                types=_distinct(
+                    [coding.labels[i] for i in type_list], [float(i) for i in type_list]
+                ),
+                opt_idx=opt_idx,
+                type_idx=type_idx,
+                counts=counts[g],
+                type_weights=type_weights[g],
+                shares=shares[g],
+                n_kept=n_kept,
+                n_per_option=n_per_option[g],
+                n_per_type=n_per_type[g],
+                sampling=samplings[g],
+                unchosen=tuple(
+                    var.labels[i] for i in range(var.n_codes) if allowed[i] and i not in chosen
+                ),
+                design=designs[g],
+            )
         )
-    types = _distinct([coding.labels[i] for i in type_idx], [str(i) for i in type_idx])
-    counts = wcounts[type_idx][:, opt_idx]
-    row = counts.sum(axis=1)  # p(u) and shares as socialpref.shares_from_counts
-    sub_n = ncounts[type_idx][:, opt_idx]
-    n_per_type = sub_n.sum(axis=1).astype(np.int64)
-    sum_w2 = None if w2counts is None else w2counts[type_idx][:, opt_idx].sum(axis=1)
-    return _Prepared(
-        var=var,
-        options=options,
-        types=types,
-        opt_idx=opt_idx,
-        type_idx=type_idx,
-        counts=counts,
-        type_weights=row / row.sum(),
-        shares=counts / row[:, None],
-        n_kept=n_kept,
-        n_per_option=sub_n.sum(axis=0).astype(np.int64),
-        n_per_type=n_per_type,
-        sampling=_sampling_vector(sampling, options),
-        unchosen=unchosen,
-        design=design_effect(n_per_type, row, sum_w2),
+        keep.append(g)
+    if not keep:
+        return None
+    if len(keep) == len(members) and sampling is None:
+        return PreparedGroup(tuple(questions), shares, type_weights, uniform)
+    return PreparedGroup(
+        questions=tuple(questions),
+        shares=shares[keep],
+        type_weights=type_weights[keep],
+        sampling=np.stack([samplings[g] for g in keep]),
     )

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socialpref.surveys import analyze_question, design_effect, read_crosstab, read_wave
-from socialpref.surveys.design import Z_95
+from socialpref.surveys.design import Z_95, design_effects
 
 ATOL = 1e-12
 
@@ -63,3 +63,28 @@ def test_kish_bounds(a: list[float], b: list[float]) -> None:
     w = np.concatenate([wa, wb])
     np.testing.assert_allclose(d.design_effect, 1 + w.var() / w.mean() ** 2, rtol=1e-9)
     np.testing.assert_allclose(d.type_design_effect[0], 1 + wa.var() / wa.mean() ** 2, rtol=1e-9)
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(1, 5),
+    st.integers(0, 2**32 - 1),
+)
+def test_batch_equals_single(n_questions: int, n_types: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = rng.integers(1, 50, (n_questions, n_types))
+    sw = rng.uniform(0.1, 5.0, (n_questions, n_types)) * n
+    sw2 = sw * sw / n * rng.uniform(1.0, 3.0, (n_questions, n_types))  # Cauchy-Schwarz
+    for squared in (sw2, None):
+        batch = design_effects(n, sw, squared)
+        assert len(batch) == n_questions
+        for k, d in enumerate(batch):
+            one = design_effect(n[k], sw[k], None if squared is None else squared[k])
+            assert d.n == one.n and d.type_n.tolist() == one.type_n.tolist()
+            for a, b in (
+                (d.effective_n, one.effective_n),
+                (d.margin_of_error, one.margin_of_error),
+            ):
+                np.testing.assert_allclose(a, b, rtol=ATOL)
+            for name in ("type_effective_n", "type_design_effect", "type_margin_of_error"):
+                np.testing.assert_allclose(getattr(d, name), getattr(one, name), rtol=ATOL)
