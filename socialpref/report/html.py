@@ -29,7 +29,7 @@ STYLE = """
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;
   font: 15px/1.5 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; }
-main { max-width: 1200px; margin: 0 auto; padding: 1.5rem 2rem 4rem; }
+main { max-width: 1440px; margin: 0 auto; padding: 1.5rem 2rem 4rem; }
 h1, h2, h3 { line-height: 1.25; margin: 1.6em 0 0.6em; scroll-margin-top: 0.5rem; }
 h1 { font-size: 1.9rem; margin-top: 0.5em; }
 h2 { font-size: 1.45rem; border-bottom: 1px solid var(--line); padding-bottom: 0.25em; }
@@ -44,6 +44,10 @@ th, td { border: 1px solid var(--line); padding: 0.3em 0.55em; vertical-align: t
 th { background: var(--head); text-align: left; }
 td.r, th.r { text-align: right; } td.c, th.c { text-align: center; }
 td.r { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.l { min-width: 10em; max-width: 30em; }
+.table-wrap.scroll { max-height: 85vh; overflow: auto; border: 1px solid var(--line); }
+.table-wrap.scroll table { border-collapse: separate; border-spacing: 0; }
+.table-wrap.scroll th, .table-wrap.scroll td { border-width: 0 1px 1px 0; }
 table.interactive thead th { position: sticky; top: 0; z-index: 1; }
 table.interactive th button { all: inherit; cursor: pointer; border: 0; padding: 0; }
 table.interactive th[aria-sort="ascending"] button::after { content: " \\25B2"; }
@@ -117,7 +121,7 @@ SCRIPT = """
 """
 
 
-def _e(text: str) -> str:
+def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
@@ -170,11 +174,12 @@ def _table(t: Table) -> str:
         f"<table{ident}{classes}><thead><tr>{''.join(head)}</tr></thead>"
         f"<tbody>\n{chr(10).join(body)}\n</tbody></table>"
     )
-    out = f'<div class="table-wrap">{table}</div>'
+    scroll = " scroll" if t.interactive else ""
+    out = f'<div class="table-wrap{scroll}">{table}</div>'
     if t.interactive and t.id:
         controls = (
             f'<div class="controls"><input type="search" id="{_e(t.id)}-filter" '
-            f'placeholder="Filter: words that every shown row contains" '
+            f'placeholder="Filter rows: every word must match" '
             f'aria-label="Filter the rows of the table"> '
             f'<label><input type="checkbox" id="{_e(t.id)}-linked"> only rows with a section</label> '
             f'<span class="count" id="{_e(t.id)}-count" aria-live="polite"></span></div>'
