@@ -19,9 +19,8 @@ from pathlib import Path
 from socialpref._validation import check_scalar
 from socialpref.report.document import FigureSpec, Image
 
-#: Figures per worker below which another worker does not pay for its start (about half a
-#: second: a fresh interpreter that imports matplotlib).
-FIGURES_PER_WORKER = 12
+#: Figures per worker below which another worker does not pay for its start.
+FIGURES_PER_WORKER = 8
 
 
 def draw_png(spec: FigureSpec) -> bytes:
@@ -84,8 +83,10 @@ def render_figures(
         n_tasks = min(len(specs), 4 * n_workers)
         bounds = [round(k * len(specs) / n_tasks) for k in range(n_tasks + 1)]
         chunks = [specs[a:b] for a, b in itertools.pairwise(bounds)]
+        # fork: the workers start at once with this process's imports, and a script that
+        # calls the report needs no ``if __name__ == "__main__"`` guard (spawn elsewhere)
         methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
             pngs = [png for chunk in pool.map(_draw_many, chunks) for png in chunk]
     out: dict[str, bytes] = {}

@@ -773,35 +773,27 @@ def question_section(q: QuestionSensitivity, prefix: str, run: SweepRun) -> list
         columns[f"NBC, flipping distribution\n(TV {number(res.min_tv, 3)} from {base_label})"] = (
             flipped
         )
+    top_note = "The top option of each aggregate in colour."
     out += [
         Image(
-            f"{prefix}-shares.png",
-            "Choice shares and rewards by type",
+            f"{prefix}-question.png",
+            "Choice shares and rewards by type; average reward and NBC",
             _spec(
-                "plot_shares_rewards",
+                "plot_question",
                 qa.shares,
                 qa.rewards,
-                options,
-                types,
-                type_weights=qa.type_weights,
-                title=title,
-            ),
-        ),
-        Image(
-            f"{prefix}-aggregates.png",
-            "Average reward vs NBC",
-            _spec(
-                "plot_aggregates",
                 qa.average_reward,
                 qa.nbc,
                 options,
-                title=title,
+                types,
+                type_weights=qa.type_weights,
                 nbc_label=f"NBC ({sampling} sampling)",
                 average_interval=None
                 if b is None
                 else (b.average_reward_low, b.average_reward_high),
                 nbc_interval=None if b is None else (b.nbc_low, b.nbc_high),
-                note=agg_note,
+                title=title,
+                note=f"{top_note} {agg_note}".strip(),
             ),
         ),
         Image(
