@@ -9,8 +9,9 @@ interleaved rounds so that a busy machine slows both alike:
   every question, then ``report.md``, ``report.html``, ``report.json`` and every figure
   (drawn in worker processes when there are many), into a temporary folder.
 
-Prints both medians and the ratio report / sensitivity of each round (median and range). The
-report should stay within 4x of the sweep.
+Prints both medians and the ratio report / sensitivity of each round (median and range), and
+the CPU time of each (the report's includes its figure processes). The report should stay
+within 4x of the sweep.
 
     python benchmarks/bench_report.py                      # 4 waves of 3,000 x 60
     python benchmarks/bench_report.py --waves 7 --questions 120
@@ -20,6 +21,7 @@ report should stay within 4x of the sweep.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import tempfile
@@ -39,16 +41,26 @@ from socialpref.report.render import default_workers
 TARGET = 4.0
 
 
-def interleaved(variants: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
-    """Seconds of every variant per round, the order rotating every round."""
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the figure processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def interleaved(
+    variants: dict[str, Callable[[], Any]], rounds: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds of every variant per round, the order rotating every round."""
     names = list(variants)
-    times: dict[str, list[float]] = {n: [] for n in names}
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu()
             variants[name]()
-            times[name].append(time.perf_counter() - t0)
-    return times
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(_cpu() - c0)
+    return wall, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
         report()  # warm up: imports, font cache
         n_figures = len(list((out / "figures").iterdir()))
-        times = interleaved({"sensitivity": sensitivity, "report": report}, args.rounds)
+        times, cpu = interleaved({"sensitivity": sensitivity, "report": report}, args.rounds)
     ratios = [a / b for a, b in zip(times["report"], times["sensitivity"], strict=True)]
     med = statistics.median(ratios)
     workers = args.workers if args.workers is not None else default_workers(n_figures)
@@ -93,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"sensitivity {statistics.median(times['sensitivity']):.2f} s, report "
         f"{statistics.median(times['report']):.2f} s (medians of {args.rounds} interleaved rounds)"
+    )
+    print(
+        f"CPU time: sensitivity {statistics.median(cpu['sensitivity']):.2f} s, report "
+        f"{statistics.median(cpu['report']):.2f} s"
     )
     print(
         f"report / sensitivity: {med:.2f}x (range {min(ratios):.2f}-{max(ratios):.2f}); "
