@@ -1,7 +1,6 @@
 """Results of the min-TV analysis: one pair, one question, many questions.
 
-Frozen dataclasses with ``to_dict()`` for the report and JSON layers and ``to_frame()`` for
-pandas (one row per option of a question, or per question of a sweep). :class:`SweepResult` holds
+Frozen dataclasses with ``to_dict()`` for the report and JSON layers. :class:`SweepResult` holds
 the arrays of a sweep (:func:`socialpref.sensitivity.sensitivity_sweep`); its ``question(k)``
 is the :class:`SensitivityResult` of question ``k``, and the one-question API
 (:func:`socialpref.sensitivity.nbc_sensitivity`) returns ``question(0)`` of a one-item sweep.
@@ -10,28 +9,12 @@ is the :class:`SensitivityResult` of question ``k``, and the one-question API
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from socialpref._typing import BoolArray, FloatArray, IntArray
-from socialpref.errors import ParameterError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-
-def _labels(labels: Sequence[str] | None, n: int, what: str) -> list[Any]:
-    if labels is None:
-        return list(range(n))
-    out = [str(x) for x in labels]
-    if len(out) != n:
-        raise ParameterError(
-            f"The 'labels' parameter must have one label per {what} ({n}). Got {len(out)}."
-        )
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,30 +108,6 @@ class SensitivityResult:
         """Whether some pair's NBC order can be swapped (the paper's "NBC ranking changes")."""
         return self.min_tv is not None
 
-    def to_frame(self, options: Sequence[str] | None = None) -> pd.DataFrame:
-        """One row per option, indexed by ``options`` (labels; default the positions):
-        ``nbc`` under the base, ``flipping_distribution`` (NaN when not flippable),
-        ``nbc_top``, ``average_top`` and ``in_pair`` (the flipped pair).
-
-        >>> res = nbc_sensitivity(rewards, weights)  # doctest: +SKIP
-        >>> res.to_frame(["short", "med", "long"])  # doctest: +SKIP
-        """
-        import pandas as pd
-
-        n = self.nbc.size
-        dist = np.full(n, np.nan) if self.distribution is None else self.distribution
-        index = pd.Index(_labels(options, n, "option"), name="option")
-        return pd.DataFrame(
-            {
-                "nbc": self.nbc,
-                "flipping_distribution": dist,
-                "nbc_top": [i in self.nbc_top for i in range(n)],
-                "average_top": [i in self.average_top for i in range(n)],
-                "in_pair": [self.pair is not None and i in self.pair for i in range(n)],
-            },
-            index=index,
-        )
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "min_tv": self.min_tv,
@@ -240,42 +199,6 @@ class SweepResult:
     def results(self) -> tuple[SensitivityResult, ...]:
         """Every question's :class:`SensitivityResult`, in input order."""
         return tuple(self.question(k) for k in range(len(self)))
-
-    def to_frame(self, labels: Sequence[str] | None = None) -> pd.DataFrame:
-        """One row per question, indexed by ``labels`` (default the positions): ``n_options``,
-        ``min_tv``, the flipped pair ``pair_i``, ``pair_j`` (positions; missing where not
-        flippable), ``flippable``, ``top_flip``, ``top_flippable``, ``top_min_tv``,
-        ``repair_tv``, ``repair_feasible`` (missing when not computed), ``n_pairs``,
-        ``n_feasible``; NaN where a TV is None."""
-        import pandas as pd
-
-        n = len(self)
-        ok = self.flippable
-        return pd.DataFrame(
-            {
-                "n_options": self.n_options,
-                "min_tv": self.min_tv,
-                "pair_i": pd.array(
-                    [int(p) if f else None for p, f in zip(self.pair[:, 0], ok, strict=True)],
-                    dtype="Int64",
-                ),
-                "pair_j": pd.array(
-                    [int(p) if f else None for p, f in zip(self.pair[:, 1], ok, strict=True)],
-                    dtype="Int64",
-                ),
-                "flippable": ok,
-                "top_flip": self.top_flip,
-                "top_flippable": self.top_flippable,
-                "top_min_tv": self.top_min_tv,
-                "repair_tv": self.repair_tv,
-                "repair_feasible": pd.array(
-                    self.repair_feasible if self.repair else [None] * n, dtype="boolean"
-                ),
-                "n_pairs": self.n_pairs,
-                "n_feasible": self.n_feasible,
-            },
-            index=pd.Index(_labels(labels, n, "question"), name="question"),
-        )
 
     def summary(self) -> dict[str, Any]:
         """Counts over the questions: flippable (and share), top flips, median minimal TV."""
