@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import base64
 import csv
+import io
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
+from matplotlib import image as mpimg
 
 from socialpref.app import AnalysisOptions
 from socialpref.report import build_survey_report, write_report
 from socialpref.report.html import png_size
+from socialpref.report.layout import DPI, MAX_SIZE
 
 #: Labels a survey file may hold, which a page must show as text.
 NASTY_OPTION = '<script>alert("x")</script> & co'
@@ -61,6 +65,14 @@ def _crosstab(path: Path, prefix: str, n_extra: int) -> Path:
             for k, opt in enumerate(["More", "Same", "Less"]):
                 count = (g + 1) * (600 - 100 * k) + 10 * q  # every group alike: no section
                 rows.append([f"{prefix}Q{q + 1}", group, opt, str(count), f"Question {q + 1}?"])
+    if prefix == "A_":  # 30 options with very long labels, NBC and the average disagree
+        rng = np.random.default_rng(30)
+        labels = [f"Answer {k}: " + "a long and winding answer category " * (1 + k % 3)
+                  for k in range(30)]  # fmt: skip
+        for g, group in enumerate(EV):
+            counts = rng.multinomial(2000, rng.dirichlet(np.full(30, 0.6 + g)))
+            for opt, count in zip(labels, counts, strict=True):
+                rows.append(["A_MANY", group, opt, str(count + 5), "A_MANY. Pick one of many."])
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
     return path
@@ -114,12 +126,19 @@ def test_page_is_self_contained_and_escapes_labels(page: Path) -> None:
     imgs = [a for t, a in parsed.tags if t == "img"]
     figures = sorted(p.name for p in (page.parent / "figures").iterdir())
     assert sorted(a["title"] or "" for a in imgs) == figures  # every figure, embedded
+    assert any(name.startswith("wave-a-csv-a-many") for name in figures)  # 30 options
     for a in imgs:
         src = a["src"] or ""
         assert src.startswith("data:image/png;base64,")
         data = base64.b64decode(src.split(",", 1)[1])
         assert data == (page.parent / "figures" / (a["title"] or "")).read_bytes()
         assert png_size(data) == (int(a["width"] or 0), int(a["height"] or 0))
+        # within the size cap, nothing clipped: no ink on the image's border
+        img = mpimg.imread(io.BytesIO(data), format="png")[..., :3]
+        assert img.shape[0] <= MAX_SIZE[1] * DPI and img.shape[1] <= MAX_SIZE[0] * DPI
+        border = np.concatenate([img[:2].reshape(-1, 3), img[-2:].reshape(-1, 3),
+                                 img[:, :2].reshape(-1, 3), img[:, -2:].reshape(-1, 3)])  # fmt: skip
+        assert border.min() > 0.95, a["title"]
     # every in-page link has its heading; the question table links each section
     ids = {a["id"] for _, a in parsed.tags if a.get("id")}
     hrefs = [a["href"] or "" for t, a in parsed.tags if t == "a"]
@@ -269,7 +288,7 @@ def test_filtering_hides_rows(loaded) -> None:
     assert len(_column(loaded, "Question")) == total
     loaded.find_element(By.ID, "questions-linked").click()
     linked = _column(loaded, "Question")
-    assert sorted(linked) == ["A_EV", "B_EV"]
+    assert sorted(linked) == ["A_EV", "A_MANY", "B_EV"]
     loaded.find_element(By.ID, "questions-linked").click()
     assert len(_column(loaded, "Question")) == total
 
