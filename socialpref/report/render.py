@@ -84,7 +84,13 @@ def render_figures(
         bounds = [round(k * len(specs) / n_tasks) for k in range(n_tasks + 1)]
         chunks = [specs[a:b] for a, b in itertools.pairwise(bounds)]
         # fork: the workers start at once with this process's imports, and a script that
-        # calls the report needs no ``if __name__ == "__main__"`` guard (spawn elsewhere)
+        # calls the report needs no ``if __name__ == "__main__"`` guard (spawn elsewhere);
+        # import what drawing needs first, so that no worker imports anything
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import PIL.Image  # noqa: F401
+
+        import socialpref.report.figures  # noqa: F401
+
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
