@@ -10,8 +10,8 @@ from __future__ import annotations
 HELP: dict[str, str] = {
     "sensitivity": "Smallest total-variation change of the sampling distribution that changes "
     "NBC's order, per question, pooled and per wave, with bootstrap support.",
-    "report": "Write a markdown report with tables and figures: NBC vs average reward vs the "
-    "other targets, sensitivity, uncertainty.",
+    "report": "Write a report (markdown and one HTML page) with tables and figures: NBC vs "
+    "average reward vs the other targets, sensitivity, uncertainty.",
     "demo": "The main job: report on the embedded demo wave (data/demo/ATP W900.sav) into "
     "reports/demo/.",
     "surveys": "Pew ATP waves (.sav, .dta) and crosstabs (.csv/.parquet): shares, Luce rewards, "

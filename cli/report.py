@@ -1,4 +1,4 @@
-"""`socialpref report` (markdown report with figures) and `socialpref demo` (the main job)."""
+"""`socialpref report` (markdown and HTML report with figures) and `socialpref demo` (the main job)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,10 @@ def _where(path: Path) -> str:
 
 
 def _done(path: Path) -> None:
+    page = path.parent / "report.html"
     console.print(
-        f"Report written to [bold]{_where(path)}[/] (figures in {_where(path.parent / 'figures')}).",
+        f"Report written to [bold]{_where(path)}[/] and [bold]{_where(page)}[/] "
+        f"(figures in {_where(path.parent / 'figures')}).",
         highlight=False,
         soft_wrap=True,
     )
@@ -60,7 +62,7 @@ def report(
     options: AnalysisOptions,
     sweep: SweepOptions,
 ) -> None:
-    """Write a markdown report with tables and figures: NBC vs average reward vs the other targets, sensitivity, uncertainty."""
+    """Write a report (markdown, and one HTML page) with tables and figures: NBC vs average reward vs the other targets, sensitivity, uncertainty."""
     from socialpref.report import build_survey_report, check_target, write_report
     from socialpref.report.markdown import slug
 

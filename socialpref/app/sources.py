@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialpref.app.options import AnalysisOptions
 from socialpref.errors import DataError, ParameterError
@@ -34,6 +34,9 @@ from socialpref.surveys import (
     read_sampling,
     read_source,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,15 @@ class SourcesAnalysis:
     def complete(self) -> bool:
         """Whether every source given was analysed (none skipped)."""
         return not self.skipped_sources
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per question x option of every analysed source, indexed by
+        ``(source, question, option)`` (:meth:`SurveyAnalysis.to_frame
+        <socialpref.surveys.SurveyAnalysis.to_frame>`).
+
+        >>> analyze_sources(["data/demo/ATP W900.sav"]).to_frame()  # doctest: +SKIP
+        """
+        return self.merged.to_frame()
 
     def to_dict(self) -> dict[str, Any]:
         """``{"questions", "skipped", "sources", "skipped_sources", "options"}`` (JSON-ready)."""

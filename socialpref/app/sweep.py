@@ -12,11 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialpref.app.options import SweepOptions
 from socialpref.app.sources import SourcesAnalysis
-from socialpref.surveys import SurveySensitivity, passes_filters, read_sampling, survey_sensitivity
+from socialpref.surveys import (
+    SurveyAnalysis,
+    SurveySensitivity,
+    passes_filters,
+    read_sampling,
+    survey_sensitivity,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +51,28 @@ class SweepRun:
     options: SweepOptions
     base_label: str = "uniform"
     notes: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per analysed question, indexed by ``(source, question)``: what the report's
+        question table shows, as numbers and labels.
+
+        The question's tops, verdicts and targets (:meth:`QuestionAnalysis.summary_row
+        <socialpref.surveys.QuestionAnalysis.summary_row>`), then its sweep
+        (:meth:`SurveySensitivity.to_frame <socialpref.surveys.SurveySensitivity.to_frame>`),
+        side by side.
+
+        >>> run = sweep_sources(analyze_sources(["data/demo/ATP W900.sav"]))  # doctest: +SKIP
+        >>> run.to_frame().sort_values("min_tv").head()  # doctest: +SKIP
+        """
+        import pandas as pd
+
+        left = SurveyAnalysis(
+            [q.analysis for q in self.sensitivity.questions], []
+        ).questions_frame()
+        if left.empty:
+            return left
+        right = self.sensitivity.to_frame().drop(columns=["n_options", "n_respondents"])
+        return pd.concat([left, right], axis=1)
 
     def to_dict(self) -> dict[str, Any]:
         """``socialpref sensitivity --json``: the sweep's questions and summaries, the skipped

@@ -2,7 +2,9 @@
 
 Renders results only (no computation beyond the summary statistics shown): one column per
 experiment, every seed as a dot, the mean as a bar with whiskers from the first to the third
-quartile across seeds.
+quartile across seeds. Experiments take the series colours of every socialpref figure
+(:mod:`socialpref.report.palette`); the title is wrapped to the figure's width and the layout
+engine keeps every label inside it.
 """
 
 from __future__ import annotations
@@ -34,21 +36,23 @@ def plot_accuracies(results: Sequence[Mapping[str, Any]], title: str | None = No
         Each with keys ``objective``, ``dataset`` and ``seeds`` (a list of ``{seed, accuracy}``).
     title : str, optional
     """
-    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
+
+    from socialpref.report.layout import wrap_to
+    from socialpref.report.palette import series_colour
 
     if not results:
         raise ParameterError(
             "The 'results' parameter of plot_accuracies must hold at least one result."
         )
-    fig = Figure(figsize=(1.8 + 1.6 * len(results), 3.6))
+    width = max(4.0, 1.8 + 1.6 * len(results))
+    fig = Figure(figsize=(width, 3.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
-    colors = plt.get_cmap("tab10")
     for k, res in enumerate(results):
         acc = 100.0 * np.asarray([s["accuracy"] for s in res["seeds"]], dtype=np.float64)
         q25, q75 = np.percentile(acc, [25, 75])
         mean = float(acc.mean())
-        ax.bar(k, mean, width=0.6, color=colors(k % 10), alpha=0.45)
+        ax.bar(k, mean, width=0.6, color=series_colour(k), alpha=0.55)
         ax.errorbar(
             k,
             mean,
@@ -73,6 +77,6 @@ def plot_accuracies(results: Sequence[Mapping[str, Any]], title: str | None = No
     ax.set_ylabel("agreement with average reward (%)")
     ax.set_ylim(0, 105)
     ax.axhline(50, color="grey", lw=0.8, ls="--")
-    ax.set_title(title or "Test pairs ordered as the average reward orders them", fontsize=9)
-    fig.tight_layout()
+    text = title or "Test pairs ordered as the average reward orders them"
+    ax.set_title(wrap_to(text, width - 0.9, 9.0), fontsize=9)
     return fig

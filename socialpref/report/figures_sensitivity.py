@@ -1,9 +1,10 @@
 """Figure of the sensitivity sweep: the CDF of minimal TV distances (paper Fig. 2, Section 7.1).
 
 Renders numbers computed by :mod:`socialpref.sensitivity` (it only sorts them). Built without
-pyplot on the report's style (:mod:`socialpref.report.figures`: Okabe-Ito colours, fixed size
-and resolution); :func:`save_min_tv_cdf` writes a deterministic PNG (no ``Software`` metadata)
-atomically: a temporary file beside the target, then a rename.
+pyplot on the report's style (:mod:`socialpref.report.figures`: fixed size and resolution; the
+CDF in NBC's colour, :mod:`socialpref.report.palette`); :func:`save_min_tv_cdf` writes a
+deterministic PNG (:func:`~socialpref.report.figures.png_bytes`) atomically: a temporary file
+beside the target, then a rename.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from socialpref.errors import ParameterError
-from socialpref.report.figures import DPI, colour, new_figure, style
+from socialpref.report import palette as P
+from socialpref.report.figures import TITLE_PT, new_figure, png_bytes, style
+from socialpref.report.layout import wrap_to
 
 #: Size of the CDF figure in inches (width, height).
 CDF_SIZE = (5.0, 3.4)
@@ -68,16 +71,16 @@ def plot_min_tv_cdf(
         if values.size:
             x = np.concatenate([[0.0], values, [max(1.0, float(values[-1]))]])
             y = np.concatenate([[0.0], np.arange(1, values.size + 1) / values.size, [1.0]])
-            ax.step(x, y, where="post", color=colour(1), linewidth=1.8, label="CDF")
+            ax.step(x, y, where="post", color=P.NBC, linewidth=1.8, label="CDF")
             median = float(np.median(values))
-            ax.axvline(median, color=colour(0), linestyle="--", linewidth=1.2)
+            ax.axvline(median, color="black", linestyle="--", linewidth=1.0)
             ax.axhline(0.5, color="#9A9A9A", linestyle=":", linewidth=0.8)
             ax.annotate(
                 f"median {median:.2f}",
                 xy=(median, 0.5),
                 xytext=(6, -14),
                 textcoords="offset points",
-                color=colour(0),
+                color="black",
             )
         else:
             ax.text(0.5, 0.5, "no flippable question", ha="center", va="center")
@@ -86,7 +89,7 @@ def plot_min_tv_cdf(
         ax.set_xlabel(f"minimum TV distance from {base_label}")
         ax.set_ylabel("fraction of flippable questions")
         if title:
-            ax.set_title(title)
+            ax.set_title(wrap_to(title, CDF_SIZE[0] - 0.3, TITLE_PT - 1))
         ax.text(
             0.98,
             0.04,
@@ -112,8 +115,7 @@ def save_min_tv_cdf(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        with style():
-            fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+        Path(tmp).write_bytes(png_bytes(fig))
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

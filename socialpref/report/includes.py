@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,19 @@ import numpy as np
 
 from socialpref.errors import DataError
 from socialpref.report import figures as F
-from socialpref.report.markdown import escape, image, number, percent, slug, table
+from socialpref.report.document import (
+    Block,
+    FigureSpec,
+    Heading,
+    Image,
+    Paragraph,
+    Table,
+    code,
+    images,
+    make_table,
+    strong,
+)
+from socialpref.report.markdown import number, percent, render_blocks, slug
 
 IncludeKind = Literal["counterexample", "synthetic", "llm"]
 
@@ -124,8 +135,8 @@ def _floats(values: Any, what: str, source: str) -> np.ndarray:
     return arr
 
 
-def _copy_figures(result: IncludedResult, fig_dir: Path, prefix: str) -> list[tuple[str, str]]:
-    """Copy the figures of a result next to the report; return ``(caption, file name)`` pairs.
+def _copy_figures(result: IncludedResult, prefix: str) -> list[Image]:
+    """The figures of a result to copy next to the report (their PNG files exist).
 
     The figures are those of its ``figures`` entry (list of paths, or caption -> path,
     relative to the file); without one, for training results (``synthetic``, ``llm``), the
@@ -143,18 +154,16 @@ def _copy_figures(result: IncludedResult, fig_dir: Path, prefix: str) -> list[tu
         ]
     else:
         return []
-    out: list[tuple[str, str]] = []
+    out: list[Image] = []
     for caption, rel in items:
         src = Path(rel) if Path(rel).is_absolute() else result.path.parent / rel
         if src.is_file() and src.suffix.lower() == ".png":
-            name = f"{prefix}-{slug(src.stem)}.png"
-            shutil.copyfile(src, fig_dir / name)
-            out.append((caption, name))
+            out.append(Image(f"{prefix}-{slug(src.stem)}.png", caption, source=src))
     return out
 
 
-def _figure_lines(pairs: Sequence[tuple[str, str]], fig_rel: str) -> list[str]:
-    return [image(caption, f"{fig_rel}/{name}") + "\n" for caption, name in pairs]
+def _spec(name: str, *args: Any, **kwargs: Any) -> FigureSpec:
+    return FigureSpec(f"socialpref.report.figures:{name}", args, kwargs)
 
 
 # ----------------------------------------------------------------------------- sections
@@ -162,7 +171,7 @@ def _figure_lines(pairs: Sequence[tuple[str, str]], fig_rel: str) -> list[str]:
 
 def _scenario_table(
     sc: Mapping[str, Any], src: str
-) -> tuple[list[str], list[str], np.ndarray, str]:
+) -> tuple[list[str], list[str], np.ndarray, Table]:
     """Table of one population (rewards per type, average reward, NBC, sampling)."""
     rewards = _floats(sc["rewards"], "rewards", src)
     if rewards.ndim != 2:
@@ -189,34 +198,42 @@ def _scenario_table(
         if samp is not None:
             row.append(number(samp[i], 5))
         rows.append(row)
-    text = table(headers, rows, align="l" + "r" * (len(headers) - 1))
+    text = make_table(headers, rows, align="l" + "r" * (len(headers) - 1))
     return options, types, rewards, text
 
 
-def _counterexample(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix: str) -> list[str]:
+def _counterexample(result: IncludedResult, prefix: str) -> list[Block]:
     p = result.payload
     src = result.name
     holds = p.get("holds")
-    lines = [
-        f"### Counterexample: {escape(p['name'])}\n",
-        f"From `{result.name}`"
-        + (f"; paper: {escape(p['reference'])}" if p.get("reference") else "")
-        + f". **Claim:** {escape(p['claim'])}\n",
-        f"**Holds:** {'yes' if holds else 'no' if holds is not None else '-'}; "
-        f"preference model: {escape(p.get('model') or 'default')}.\n",
+    lines: list[Block] = [
+        Heading(3, f"Counterexample: {p['name']}"),
+        Paragraph(
+            "From ",
+            code(result.name),
+            f"; paper: {p['reference']}" if p.get("reference") else "",
+            ". ",
+            strong("Claim:"),
+            f" {p['claim']}",
+        ),
+        Paragraph(
+            strong("Holds:"),
+            f" {'yes' if holds else 'no' if holds is not None else '-'}; "
+            f"preference model: {p.get('model') or 'default'}.",
+        ),
     ]
     if p.get("message"):
-        lines.append(f"{escape(p['message'])}\n")
+        lines.append(Paragraph(str(p["message"])))
     cert = p.get("certificate")
     if isinstance(cert, Mapping):
         scalars = [(k, v) for k, v in cert.items() if isinstance(v, (int, float, str, bool))]
         if scalars:
             rows = [[k, number(v, 5) if not isinstance(v, str) else v] for k, v in scalars]
-            lines.append(table(["Certificate", "Value"], rows, align="lr") + "\n")
+            lines.append(make_table(["Certificate", "Value"], rows, align="lr"))
     checks = p.get("checks")
     if isinstance(checks, Mapping) and checks:
         rows = [[k, "yes" if v else "no"] for k, v in checks.items()]
-        lines.append(table(["Check", "Holds"], rows) + "\n")
+        lines.append(make_table(["Check", "Holds"], rows))
     scenarios = p.get("scenarios")
     if not isinstance(scenarios, Sequence) or isinstance(scenarios, str) or not scenarios:
         scenarios = [p]
@@ -225,40 +242,49 @@ def _counterexample(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix:
         options, types, rewards, text = _scenario_table(sc, src)
         if len(scenarios) > 1:
             model = sc.get("model")
-            extra = f" (model: {escape(model)})" if model and model != p.get("model") else ""
-            lines.append(f"**{escape(sc.get('label', ''))}**{extra}\n")
-        lines.append(text + "\n")
+            extra = f" (model: {model})" if model and model != p.get("model") else ""
+            lines.append(Paragraph(strong(sc.get("label", "")), extra))
+        lines.append(text)
         tables.append((options, types, rewards, sc))
-    figs = _copy_figures(result, fig_dir, prefix)
+    figs = _copy_figures(result, prefix)
     if not figs:
         title = f"Counterexample {p['name']}"
         options, types, rewards, first = tables[0]
-        F.save_png(
-            F.plot_reward_bars(rewards, options, types, title=title),
-            fig_dir / f"{prefix}-rewards.png",
-        )
-        figs = [("Rewards by type", f"{prefix}-rewards.png")]
+        figs = [
+            Image(
+                f"{prefix}-rewards.png",
+                "Rewards by type",
+                _spec("plot_reward_bars", rewards, options, types, title=title),
+            )
+        ]
         same_options = all(t[0] == options for t in tables)
         if len(tables) > 1 and same_options:
-            columns: dict[str, Any] = {"Average reward": first["average_reward"]}
+            columns: dict[str, Any] = {
+                "Average reward": _floats(first["average_reward"], "average_reward", src)
+            }
             for k, (_, _, _, sc) in enumerate(tables):
-                columns[f"NBC, {sc.get('label') or k + 1}"] = sc["nbc"]
-            fig = F.plot_rank_chart(columns, options, title=title)
-            F.save_png(fig, fig_dir / f"{prefix}-ranks.png")
-            figs.append(("Rankings by scenario", f"{prefix}-ranks.png"))
+                columns[f"NBC, {sc.get('label') or k + 1}"] = _floats(sc["nbc"], "nbc", src)
+            figs.append(
+                Image(
+                    f"{prefix}-ranks.png",
+                    "Rankings by scenario",
+                    _spec("plot_rank_chart", columns, options, title=title),
+                )
+            )
         else:
             for k, (opts, _, _, sc) in enumerate(tables):
                 name = f"{prefix}-aggregates{'' if len(tables) == 1 else f'-{k + 1}'}.png"
                 label = f"{title}: {sc['label']}" if sc.get("label") and len(tables) > 1 else title
-                F.save_png(
-                    F.plot_aggregates(
-                        sc["average_reward"], sc["nbc"], opts, title=label, nbc_label="NBC"
-                    ),
-                    fig_dir / name,
+                spec = _spec(
+                    "plot_aggregates",
+                    _floats(sc["average_reward"], "average_reward", src),
+                    _floats(sc["nbc"], "nbc", src),
+                    opts,
+                    title=label,
+                    nbc_label="NBC",
                 )
-                figs.append(("Average reward vs NBC", name))
-    lines += _figure_lines(figs, fig_rel)
-    return lines
+                figs.append(Image(name, "Average reward vs NBC", spec))
+    return lines + figs
 
 
 def _run_key(run: Mapping[str, Any]) -> tuple[str, str]:
@@ -275,7 +301,7 @@ def _mean(values: Sequence[Any]) -> float | None:
     return float(np.mean(xs)) if xs else None
 
 
-def _synthetic(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix: str) -> list[str]:
+def _synthetic(result: IncludedResult, prefix: str) -> list[Block]:
     p = result.payload
     src = result.name
     runs = p["runs"]
@@ -284,11 +310,14 @@ def _synthetic(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix: str)
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for run in runs:
         groups.setdefault(_run_key(run), []).append(run)
-    lines = [
-        "### Synthetic experiment (paper Section 7.2)\n",
-        f"From `{result.name}`: {len(runs)} runs"
-        + (f" on {escape(p['device'])}" if p.get("device") else "")
-        + "; means over seeds.\n",
+    lines: list[Block] = [
+        Heading(3, "Synthetic experiment (paper Section 7.2)"),
+        Paragraph(
+            "From ",
+            code(result.name),
+            f": {len(runs)} runs" + (f" on {p['device']}" if p.get("device") else ""),
+            "; means over seeds.",
+        ),
     ]
     headers = ["Method", "alpha", "Seeds", "KL(pi* ‖ pi)", "Spearman with NBC"]
     headers += ["Spearman with average reward"]
@@ -325,8 +354,8 @@ def _synthetic(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix: str)
             ]
             for (method, alpha), members in groups.items()
         ]
-    lines.append(table(headers, rows, align="ll" + "r" * (len(headers) - 2)) + "\n")
-    figs = _copy_figures(result, fig_dir, prefix)
+    lines.append(make_table(headers, rows, align="ll" + "r" * (len(headers) - 2)))
+    figs = _copy_figures(result, prefix)
     if not figs:
         delta = _floats(p["delta"], "delta", src).reshape(-1)
         curves: dict[str, np.ndarray] = {
@@ -341,17 +370,16 @@ def _synthetic(result: IncludedResult, fig_dir: Path, fig_rel: str, prefix: str)
                 label = method if alpha == "-" else f"{method}, alpha = {alpha}"
                 arr = _floats(profiles, "policy_profile", src).reshape(len(profiles), -1)
                 curves[label] = arr.mean(axis=0)
-        fig = F.plot_profiles(
+        spec = _spec(
+            "plot_profiles",
             delta,
             curves,
             xlabel="delta = y - x",
             ylabel="probability",
             title="Policies over delta (paper Fig. 4)",
         )
-        F.save_png(fig, fig_dir / f"{prefix}-profiles.png")
-        figs = [("Policies over delta", f"{prefix}-profiles.png")]
-    lines += _figure_lines(figs, fig_rel)
-    return lines
+        figs = [Image(f"{prefix}-profiles.png", "Policies over delta", spec)]
+    return lines + figs
 
 
 def _accuracies(result: IncludedResult) -> list[tuple[Any, float]]:
@@ -365,10 +393,13 @@ def _accuracies(result: IncludedResult) -> list[tuple[Any, float]]:
     return out
 
 
-def _llm(results: Sequence[IncludedResult], fig_dir: Path, fig_rel: str, prefix: str) -> list[str]:
-    lines = [
-        "### LLM experiments (paper Section 7.3)\n",
-        "Share of test pairs that the learned (or induced) reward orders as the average reward does.\n",
+def _llm(results: Sequence[IncludedResult], prefix: str) -> list[Block]:
+    lines: list[Block] = [
+        Heading(3, "LLM experiments (paper Section 7.3)"),
+        Paragraph(
+            "Share of test pairs that the learned (or induced) reward orders as the average "
+            "reward does."
+        ),
     ]
     rows = []
     groups: dict[str, list[float]] = {}
@@ -386,11 +417,11 @@ def _llm(results: Sequence[IncludedResult], fig_dir: Path, fig_rel: str, prefix:
                 str(p.get("test_pairs", "-")),
                 ", ".join(f"{s}: {percent(a, 2)}" for s, a in accs),
                 percent(float(np.mean(values)) if values else None, 2),
-                f"`{res.name}`",
+                code(res.name),
             ]
         )
     lines.append(
-        table(
+        make_table(
             [
                 "Objective",
                 "Dataset",
@@ -403,44 +434,58 @@ def _llm(results: Sequence[IncludedResult], fig_dir: Path, fig_rel: str, prefix:
             rows,
             align="llrrlrl",
         )
-        + "\n"
     )
-    copied: list[tuple[str, str]] = []
+    copied: list[Image] = []
     for k, res in enumerate(results):
-        copied += _copy_figures(res, fig_dir, f"{prefix}-{k + 1}")
-    figs: list[tuple[str, str]] = []
+        copied += _copy_figures(res, f"{prefix}-{k + 1}")
+    figs: list[Image] = []
     if len(groups) > 1 or not copied:  # one chart across objectives and datasets (Fig. 5)
-        fig = F.plot_seed_bars(
+        spec = _spec(
+            "plot_seed_bars",
             groups,
             ylabel="agreement with average reward",
             title="Accuracy over seeds (paper Fig. 5)",
         )
-        F.save_png(fig, fig_dir / f"{prefix}-accuracy.png")
-        figs = [("Accuracy over seeds", f"{prefix}-accuracy.png")]
-    lines += _figure_lines(figs + copied, fig_rel)
-    return lines
+        figs = [Image(f"{prefix}-accuracy.png", "Accuracy over seeds", spec)]
+    return lines + figs + copied
+
+
+def include_blocks(results: Sequence[IncludedResult]) -> list[Block]:
+    """The sections of the included results, as blocks (figures described, not drawn).
+
+    Counterexamples and synthetic runs get one section each (in the given order), all LLM
+    results share one table and one figure.
+    """
+    blocks: list[Block] = []
+    builders: dict[str, Callable[[IncludedResult, str], list[Block]]] = {
+        "counterexample": _counterexample,
+        "synthetic": _synthetic,
+    }
+    for k, res in enumerate(results):
+        if res.kind in builders:
+            blocks += builders[res.kind](res, f"include-{k + 1}-{res.kind}")
+    llm = [r for r in results if r.kind == "llm"]
+    if llm:
+        blocks += _llm(llm, "include-llm")
+    return blocks
 
 
 def render_includes(
     results: Sequence[IncludedResult], fig_dir: Path, fig_rel: str = "figures"
 ) -> str:
-    """Markdown sections for the included results; figures go to ``fig_dir``.
+    """Markdown of :func:`include_blocks`; the figures are drawn (or copied) into ``fig_dir``."""
+    from socialpref.report.render import render_figures
 
-    Counterexamples and synthetic runs get one section each (in the given order), all LLM
-    results share one table and one figure.
-    """
-    lines: list[str] = []
-    renderers: dict[str, Callable[[IncludedResult, Path, str, str], list[str]]] = {
-        "counterexample": _counterexample,
-        "synthetic": _synthetic,
-    }
-    for k, res in enumerate(results):
-        if res.kind in renderers:
-            lines += renderers[res.kind](res, fig_dir, fig_rel, f"include-{k + 1}-{res.kind}")
-    llm = [r for r in results if r.kind == "llm"]
-    if llm:
-        lines += _llm(llm, fig_dir, fig_rel, "include-llm")
-    return "\n".join(lines)
+    blocks = include_blocks(results)
+    render_figures(list(images(blocks)), fig_dir)
+    return render_blocks(blocks, fig_rel)
 
 
-__all__ = ["SIGNATURES", "IncludedResult", "detect_kind", "load_include", "render_includes"]
+__all__ = [
+    "SIGNATURES",
+    "IncludedResult",
+    "detect_kind",
+    "include_blocks",
+    "load_include",
+    "render_includes",
+]

@@ -1,6 +1,8 @@
-"""Small markdown writer: tables, images with relative paths, number formatting.
+"""Small markdown writer: tables, images with relative paths, number formatting, documents.
 
 The output is GitHub-flavoured markdown that also reads well as plain text in an editor.
+:func:`render_blocks` writes a document of :mod:`socialpref.report.document` blocks (the
+report's sections); :func:`table`, :func:`image` and :func:`escape` are its parts.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import numbers
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialpref.errors import ParameterError
+
+if TYPE_CHECKING:
+    from socialpref.report.document import Block, Text
 
 #: Decimals of every number printed in a table (the JSON next to the report keeps all digits).
 DECIMALS = 4
@@ -68,24 +73,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str | No
     | ---: | :--- |
     | 1 | x\\|y |
     """
-    align = align or "l" * len(headers)
-    if len(align) != len(headers) or set(align) - set("lrc"):
-        raise ParameterError(
-            f"The 'align' parameter must have one of l/r/c per column ({len(headers)}). Got {align!r} instead."
-        )
-    marks = {"l": ":---", "r": "---:", "c": ":---:"}
-    lines = [
-        "| " + " | ".join(escape(h) for h in headers) + " |",
-        "| " + " | ".join(marks[a] for a in align) + " |",
-    ]
-    for row in rows:
-        cells = list(row)
-        if len(cells) != len(headers):
-            raise ParameterError(
-                f"Every row must have {len(headers)} cells. Got {len(cells)} in {cells!r}."
-            )
-        lines.append("| " + " | ".join(escape(c) for c in cells) + " |")
-    return "\n".join(lines)
+    from socialpref.report.document import make_table
+
+    return render_blocks([make_table(headers, rows, align)]).rstrip("\n")
 
 
 def image(alt: str, relative_path: str | PurePosixPath) -> str:
@@ -110,4 +100,83 @@ def anchor(heading: str) -> str:
     return s.replace(" ", "-")
 
 
-__all__ = ["DECIMALS", "anchor", "escape", "image", "number", "percent", "slug", "table"]
+def _escape_inline(text: str) -> str:
+    """:func:`escape` that keeps the spaces at both ends (inline pieces join up)."""
+    body = text.strip()
+    if not body:
+        return " " if text else ""
+    lead = " " if text[0].isspace() else ""
+    tail = " " if text[-1].isspace() else ""
+    return f"{lead}{escape(body)}{tail}"
+
+
+def _code(text: str, in_table: bool) -> str:
+    s = " ".join(str(text).splitlines())
+    if in_table:
+        s = s.replace("|", "\\|")  # GitHub shows \| inside a code span of a table as |
+    fence = "``" if "`" in s else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def inline(text: Text, in_table: bool = False) -> str:
+    """Inline content as markdown: plain strings escaped, spans as ``**``, ``*``, code, links."""
+    out = []
+    for part in text:
+        if isinstance(part, str):
+            out.append(_escape_inline(part))
+        elif part.style == "code":
+            out.append(_code(part.text, in_table))
+        elif part.style == "link":
+            out.append(f"[{escape(part.text)}]({part.href})")
+        else:
+            mark = "**" if part.style == "strong" else "*"
+            out.append(f"{mark}{escape(part.text)}{mark}")
+    return "".join(out)
+
+
+def render_blocks(blocks: Iterable[Block], figures: str = "figures") -> str:
+    """A document as markdown: one paragraph per block, images linked as ``figures/NAME``."""
+    from socialpref.report import document as D
+
+    parts: list[str] = []
+    for b in blocks:
+        if isinstance(b, D.Heading):
+            parts.append(f"{'#' * b.level} {escape(b.text)}")
+        elif isinstance(b, D.Paragraph):
+            parts.append(inline(b.text))
+        elif isinstance(b, D.Quote):
+            parts.append(f"> {escape(b.text)}")
+        elif isinstance(b, D.Bullets):
+            parts.append("\n".join(f"- {inline(item)}" for item in b.items))
+        elif isinstance(b, D.Table):
+            shown = [k for k, c in enumerate(b.columns) if c.markdown]
+            marks = {"l": ":---", "r": "---:", "c": ":---:"}
+            lines = [
+                "| " + " | ".join(escape(b.columns[k].title) for k in shown) + " |",
+                "| " + " | ".join(marks[b.columns[k].align] for k in shown) + " |",
+            ]
+            lines += [
+                "| " + " | ".join(inline(row[k].text, in_table=True) for k in shown) + " |"
+                for row in b.rows
+            ]
+            parts.append("\n".join(lines))
+        elif isinstance(b, D.Image):
+            parts.append(image(b.alt, f"{figures}/{b.name}"))
+        else:  # pragma: no cover - every block type is handled above
+            raise TypeError(f"Not a block of socialpref.report.document: {b!r}")
+    return "\n\n".join(parts) + "\n"
+
+
+__all__ = [
+    "DECIMALS",
+    "anchor",
+    "escape",
+    "image",
+    "inline",
+    "number",
+    "percent",
+    "render_blocks",
+    "slug",
+    "table",
+]

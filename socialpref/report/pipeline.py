@@ -148,18 +148,21 @@ def make_report(
     out: str | Path,
     *,
     force: bool = False,
+    workers: int | None = None,
     **kwargs: Any,
 ) -> Path:
     """Build the report of ``sources`` and write it into ``out``; return the ``report.md`` path.
 
     The output folder is checked before any work (an existing folder that socialpref did not
-    write stops the run unless ``force``). ``kwargs`` go to :func:`build_survey_report`.
+    write stops the run unless ``force``). ``workers``: processes that draw the figures (see
+    :func:`~socialpref.report.survey.write_report`); ``kwargs`` go to
+    :func:`build_survey_report`.
     """
     from socialpref.report.folder import check_target
 
     check_target(out, force)
     report = build_survey_report(sources, **kwargs)
-    return write_report(report, out, force=force)
+    return write_report(report, out, force=force, workers=workers)
 
 
 def run_demo(

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from socialpref.errors import ParameterError
-from socialpref.report.markdown import escape, table
+from socialpref.report.document import Block, code, make_table
+from socialpref.report.markdown import render_blocks
 
 #: Label of the one line of a report that changes between two runs of the same command.
 DATE_LABEL = "Date"
@@ -105,30 +106,30 @@ class Provenance:
             "python": self.python,
         }
 
-    def to_markdown(self) -> str:
-        """Markdown: a key/value table, then the inputs with their SHA-256."""
+    def to_blocks(self) -> list[Block]:
+        """The report's blocks: a key/value table, then the inputs with their SHA-256."""
         options = "; ".join(f"{k} = {_show(v)}" for k, v in self.options.items()) or "-"
         rows = [
             ("socialpref", self.version),
             ("Python", self.python or "-"),
-            ("Command", f"`{self.command}`"),
+            ("Command", code(self.command)),
             ("Options", options),
             ("Seed", "none (the analysis is deterministic)" if self.seed is None else self.seed),
             (DATE_LABEL, self.date),
         ]
-        lines = ["| Field | Value |", "| :--- | :--- |"]
-        for key, value in rows:
-            if key == "Command":  # verbatim code span on one line; GitHub shows \| as |
-                cell = " ".join(str(value).splitlines()).replace("|", "\\|")
-            else:
-                cell = escape(value)
-            lines.append(f"| {key} | {cell} |")
-        files = table(
-            ["Input file", "SHA-256", "Bytes"],
-            [(f.name, f.sha256, f.size) for f in self.inputs],
-            align="llr",
-        )
-        return "\n".join(lines) + "\n\n" + files
+        return [
+            make_table(["Field", "Value"], rows, id="provenance"),
+            make_table(
+                ["Input file", "SHA-256", "Bytes"],
+                [(f.name, f.sha256, f.size) for f in self.inputs],
+                align="llr",
+                id="inputs",
+            ),
+        ]
+
+    def to_markdown(self) -> str:
+        """Markdown: a key/value table, then the inputs with their SHA-256."""
+        return render_blocks(self.to_blocks()).rstrip("\n")
 
 
 def _show(value: Any) -> str:

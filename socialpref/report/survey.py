@@ -6,11 +6,14 @@ Luce-Shepard rewards, average reward, NBC, every other target, the bootstrap, th
 sweep with the flip over the replicates, NBC under the flipping distribution) and
 :func:`socialpref.surveys.objective_shifts` (which disagreements between targets appear or
 disappear when the sampling distribution moves). A :class:`SurveyReport` holds those typed
-results; :func:`render_markdown` lays them out (:mod:`socialpref.report.sections`) and
-:func:`write_report` writes the folder atomically, serialising with the one JSON helper
+results; :func:`build_document` lays them out as blocks (:mod:`socialpref.report.sections`),
+which :func:`socialpref.report.markdown.render_blocks` and
+:func:`socialpref.report.html.render_html` render, and :func:`write_report` writes the folder
+atomically, serialising with the one JSON helper
 (:func:`socialpref.serialize.dumps`).
 
-A report folder holds ``report.md``, ``report.json`` (every number of the tables, in the shapes
+A report folder holds ``report.md``, ``report.html`` (the same document as one self-contained
+page: figures embedded, the question table sortable and filterable), ``report.json`` (every number of the tables, in the shapes
 of ``socialpref surveys analyze --json`` and ``socialpref sensitivity --json``), ``figures/``
 with the PNGs and socialpref's marker file.
 """
@@ -24,10 +27,13 @@ from typing import Any
 
 from socialpref.app import SourceInfo, SweepRun
 from socialpref.report import sections as S
+from socialpref.report.document import Block, Bullets, Heading, Paragraph, code, images, link
 from socialpref.report.folder import write_folder_atomically
-from socialpref.report.includes import IncludedResult, render_includes
-from socialpref.report.markdown import anchor, escape, slug
+from socialpref.report.html import render_html
+from socialpref.report.includes import IncludedResult, include_blocks
+from socialpref.report.markdown import anchor, render_blocks, slug
 from socialpref.report.provenance import Provenance
+from socialpref.report.render import render_figures
 from socialpref.serialize import dumps
 from socialpref.surveys import QuestionSensitivity
 from socialpref.surveys.objectives import (
@@ -39,6 +45,7 @@ from socialpref.surveys.objectives import (
 
 #: File names inside a report folder.
 REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
 REPORT_JSON = "report.json"
 FIGURES = S.FIGURES
 
@@ -140,48 +147,49 @@ class SurveyReport:
         }
 
 
-def render_markdown(report: SurveyReport, folder: Path) -> str:
-    """Write the figures into ``folder/figures`` and return the markdown of ``report.md``.
-
-    Image links are relative (``figures/NAME.png``), so the folder can be moved.
-    """
-    fig_dir = Path(folder) / FIGURES
-    fig_dir.mkdir(parents=True, exist_ok=True)
+def build_document(report: SurveyReport) -> list[Block]:
+    """The report's blocks, from its typed results (what both ``report.md`` and
+    ``report.html`` show); the figures are described, not drawn."""
     detailed = report.detailed()
     keys = {(q.analysis.source, q.analysis.question) for q in detailed}
-    names = ", ".join(f"`{s.name}`" for s in report.sources)
     prov = report.provenance
-    lines = [
-        "# socialpref report\n",
-        f"NBC (what DPO and RLHF optimise) against the user-weighted average reward and the "
-        f"targets of other alignment objectives, for {names}. Written by socialpref "
-        f"{prov.version}; see [Provenance](#provenance) for the command, inputs and options.\n",
+    intro: list[Any] = [
+        "NBC (what DPO and RLHF optimise) against the user-weighted average reward and the "
+        "targets of other alignment objectives, for "
     ]
-    for s in report.sources:
-        if s.file_label:
-            lines.append(f"`{s.name}`: {escape(s.file_label)}\n")
-    contents = [
-        "- [Summary](#summary)",
-        "- [Uncertainty](#uncertainty)",
-        f"- [{S.OBJECTIVES}](#{anchor(S.OBJECTIVES)})",
-        "- [All questions](#all-questions)",
+    for k, s in enumerate(report.sources):
+        intro += [", " if k else "", code(s.name)]
+    intro += [
+        f". Written by socialpref {prov.version}; see ",
+        link("Provenance", "provenance"),
+        " for the command, inputs and options.",
+    ]
+    blocks: list[Block] = [Heading(1, "socialpref report"), Paragraph(*intro)]
+    blocks += [Paragraph(code(s.name), f": {s.file_label}") for s in report.sources if s.file_label]
+    contents: list[Any] = [
+        link("Summary", "summary"),
+        link("Uncertainty", "uncertainty"),
+        link(S.OBJECTIVES, anchor(S.OBJECTIVES)),
+        link("All questions", "all-questions"),
     ]
     if report.run.analysis.skipped:
-        contents.append("- [Skipped questions](#skipped-questions)")
-    contents.append(f"- [{S.DETAIL}](#{anchor(S.DETAIL)}) ({len(detailed)})")
+        contents.append(link("Skipped questions", "skipped-questions"))
+    contents.append((link(S.DETAIL, anchor(S.DETAIL)), f" ({len(detailed)})"))
     if report.includes:
-        contents.append("- [Included results](#included-results)")
-    contents.append("- [Provenance](#provenance)")
-    lines.append("\n".join(contents) + "\n")
-    lines += S.summary(report.run)
-    lines += S.cdf(report.run, fig_dir)
-    lines += S.uncertainty(report.run)
-    lines += S.objectives(report)
-    lines += S.all_questions(report.run, keys)
-    lines += S.skipped(report.run)
-    lines.append(f"## {S.DETAIL}\n")
+        contents.append(link("Included results", "included-results"))
+    contents.append(link("Provenance", "provenance"))
+    blocks.append(Bullets(contents))
+    blocks += S.summary(report.run)
+    blocks += S.cdf(report.run)
+    blocks += S.uncertainty(report.run)
+    blocks += S.objectives(report)
+    blocks += S.all_questions(report.run, keys)
+    blocks += S.skipped(report.run)
+    blocks.append(Heading(2, S.DETAIL))
     if not detailed:
-        lines.append("None: every target ranks every question alike, and no top choice flips.\n")
+        blocks.append(
+            Paragraph("None: every target ranks every question alike, and no top choice flips.")
+        )
     used: set[str] = set()
     for q in detailed:
         prefix = slug(q.analysis.question, 40)
@@ -191,16 +199,32 @@ def render_markdown(report: SurveyReport, folder: Path) -> str:
         while prefix in used:
             prefix, k = f"{base}-{k}", k + 1
         used.add(prefix)
-        lines += S.question_section(q, fig_dir, prefix, report.run)
+        blocks += S.question_section(q, prefix, report.run)
     if report.includes:
-        lines.append("## Included results\n")
-        lines.append(render_includes(report.includes, fig_dir, FIGURES))
-    lines += ["## Provenance\n", prov.to_markdown() + "\n"]
-    return "\n".join(lines).rstrip() + "\n"
+        blocks.append(Heading(2, "Included results"))
+        blocks += include_blocks(report.includes)
+    blocks += [Heading(2, "Provenance"), *prov.to_blocks()]
+    return blocks
 
 
-def write_report(report: SurveyReport, out: str | Path, *, force: bool = False) -> Path:
+def render_markdown(report: SurveyReport, folder: Path, *, workers: int | None = None) -> str:
+    """Draw the figures into ``folder/figures`` and return the markdown of ``report.md``.
+
+    Image links are relative (``figures/NAME.png``), so the folder can be moved.
+    """
+    blocks = build_document(report)
+    render_figures(list(images(blocks)), Path(folder) / FIGURES, workers=workers)
+    return render_blocks(blocks, FIGURES)
+
+
+def write_report(
+    report: SurveyReport, out: str | Path, *, force: bool = False, workers: int | None = None
+) -> Path:
     """Write ``report`` into the folder ``out`` atomically; return the path of ``report.md``.
+
+    The folder holds ``report.md``, ``report.html`` (the same document, with the figures
+    embedded), ``report.json`` and ``figures/``. ``workers``: processes that draw the figures
+    (default: as many as pay off, see :func:`~socialpref.report.render.render_figures`).
 
     Raises
     ------
@@ -209,8 +233,11 @@ def write_report(report: SurveyReport, out: str | Path, *, force: bool = False) 
     """
 
     def fill(tmp: Path) -> None:
-        text = render_markdown(report, tmp)
-        (tmp / REPORT_MD).write_text(text, encoding="utf-8")
+        blocks = build_document(report)
+        pngs = render_figures(list(images(blocks)), tmp / FIGURES, workers=workers)
+        (tmp / REPORT_MD).write_text(render_blocks(blocks, FIGURES), encoding="utf-8")
+        title = "socialpref report: " + ", ".join(s.name for s in report.sources)
+        (tmp / REPORT_HTML).write_text(render_html(blocks, pngs, title=title), encoding="utf-8")
         (tmp / REPORT_JSON).write_text(dumps(report) + "\n", encoding="utf-8")
 
     write_folder_atomically(
@@ -221,9 +248,11 @@ def write_report(report: SurveyReport, out: str | Path, *, force: bool = False) 
 
 __all__ = [
     "FIGURES",
+    "REPORT_HTML",
     "REPORT_JSON",
     "REPORT_MD",
     "SurveyReport",
+    "build_document",
     "render_markdown",
     "write_report",
 ]

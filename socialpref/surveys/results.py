@@ -1,13 +1,19 @@
 """Results of the survey analysis: one question, a whole run, and the questions it skipped.
 
-Frozen dataclasses with ``to_dict()`` (JSON-ready, NaN -> None) and, for a run, ``to_rows()``
-(the flat table behind ``--csv``).
+Frozen dataclasses with ``to_dict()`` (JSON-ready, NaN -> None), for a run ``to_rows()`` (the
+flat table behind ``--csv``), and ``to_frame()``: pandas DataFrames labelled by source, question
+and option (one row per option of a question, or per question x option of a run).
+
+>>> from socialpref.surveys import analyze_survey, read_source  # doctest: +SKIP
+>>> frame = analyze_survey(read_source("data/demo/ATP W900.sav")).to_frame()  # doctest: +SKIP
+>>> frame.loc[("ATP W900.sav", "EVCAR2_W900", "Not too likely"), "nbc"]  # doctest: +SKIP
+0.6099...
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +27,22 @@ from socialpref.surveys.columns import ColumnKind
 from socialpref.surveys.design import DesignEffect, design_effect
 from socialpref.surveys.objectives import TargetSupport
 from socialpref.targets import TARGET_NAMES, TargetComparison
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+#: Columns that hold True, False or None (no bootstrap, no targets): pandas' nullable boolean.
+_MAYBE_BOOL = ("tops_differ_supported", "targets_agree", "targets_disagreement_supported")
+#: Columns that hold a number or None: floats with NaN.
+_MAYBE_FLOAT = ("p_tops_differ", "kendall_tau", "margin_of_error")
+
+
+def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of :data:`_MAYBE_BOOL` as nullable booleans, :data:`_MAYBE_FLOAT` as floats."""
+    kinds = {c: "boolean" for c in _MAYBE_BOOL if c in frame.columns}
+    kinds.update({c: "float64" for c in _MAYBE_FLOAT if c in frame.columns})
+    return frame.astype(kinds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +117,111 @@ class QuestionAnalysis:
     kind: ColumnKind = "question"
     targets: TargetComparison | None = None
     target_support: TargetSupport | None = None
+
+    def index_of(self, option: str) -> int:
+        """The position of the option labelled ``option`` (arrays are in option order).
+
+        Raises
+        ------
+        KeyError
+            No option has that label; the message lists the labels.
+        """
+        try:
+            return self.options.index(option)
+        except ValueError:
+            raise KeyError(
+                f"{self.question} has no option {option!r}; its options: {list(self.options)}"
+            ) from None
+
+    def option_rows(self) -> list[dict[str, Any]]:
+        """One row per option: the flat rows of :meth:`SurveyAnalysis.to_rows`.
+
+        With targets, each option's maximal-lottery probability, whether it is the Condorcet
+        winner, its Copeland score and its Nash-policy probability; with a bootstrap, the
+        interval bounds of the average reward and NBC and ``p_tops_differ``; the question's
+        margin of error on every row.
+        """
+        c, b, t = self.comparison, self.bootstrap, self.targets
+        rows = []
+        for i, opt in enumerate(self.options):
+            row: dict[str, Any] = {
+                "source": self.source,
+                "question": self.question,
+                "option": opt,
+                "n_respondents": int(self.n_per_option[i]),
+                "average_reward": float(c.average_reward[i]),
+                "average_rank": int(c.average_ranking[i]),
+                "nbc": float(c.nbc[i]),
+                "nbc_rank": int(c.nbc_ranking[i]),
+                "sampling": float(self.sampling[i]),
+                "tops_differ": self.tops_differ,
+                "kendall_tau": to_jsonable(self.kendall_tau),
+                "margin_of_error": to_jsonable(self.design.margin_of_error),
+            }
+            if t is not None:
+                row.update(
+                    {
+                        "maximal_lottery": float(t.maximal_lottery.probabilities[i]),
+                        "condorcet_winner": t.condorcet_winner == i,
+                        "copeland_score": float(t.copeland_scores[i]),
+                        "nash_policy": float(t.nash_policy[i]),
+                    }
+                )
+            if b is not None:
+                row.update(
+                    {
+                        "average_reward_low": float(b.average_reward_low[i]),
+                        "average_reward_high": float(b.average_reward_high[i]),
+                        "nbc_low": float(b.nbc_low[i]),
+                        "nbc_high": float(b.nbc_high[i]),
+                        "p_tops_differ": b.p_tops_differ,
+                        "tops_differ_supported": self.tops_differ_supported,
+                    }
+                )
+            rows.append(row)
+        return rows
+
+    def to_frame(self) -> pd.DataFrame:
+        """The question as a DataFrame: one row per option, indexed by the option labels.
+
+        The columns of :meth:`option_rows` (without ``source`` and ``question``), then each
+        type's choice share and reward, as ``share: TYPE`` and ``reward: TYPE``.
+
+        >>> frame = question.to_frame()  # doctest: +SKIP
+        >>> frame.loc["Not too likely", ["average_reward", "nbc"]]  # doctest: +SKIP
+        """
+        import pandas as pd
+
+        frame = _nullable(pd.DataFrame(self.option_rows()).drop(columns=["source", "question"]))
+        frame = frame.set_index("option")
+        for u, name in enumerate(self.types):
+            frame[f"share: {name}"] = self.shares[u]
+        for u, name in enumerate(self.types):
+            frame[f"reward: {name}"] = self.rewards[u]
+        return frame
+
+    def summary_row(self) -> dict[str, Any]:
+        """The question in one row: respondents, tops (labels joined by ``"; "``) and whether
+        they differ, with the bootstrap's support, Kendall tau, each target's top choice."""
+        row: dict[str, Any] = {
+            "source": self.source,
+            "question": self.question,
+            "n_options": len(self.options),
+            "n_respondents": self.n_respondents,
+            "average_top": "; ".join(self.options[i] for i in self.comparison.average_top),
+            "nbc_top": "; ".join(self.options[i] for i in self.comparison.nbc_top),
+            "tops_differ": self.tops_differ,
+            "p_tops_differ": self.p_tops_differ,
+            "tops_differ_supported": self.tops_differ_supported,
+            "kendall_tau": to_jsonable(self.kendall_tau),
+            "targets_agree": self.targets_agree,
+            "targets_disagreement_supported": self.targets_disagreement_supported,
+        }
+        tops = self.target_tops
+        for name in TARGET_NAMES:
+            if name not in ("average_reward", "nbc"):
+                row[f"{name}_top"] = None if tops is None else "; ".join(tops[name])
+        return row
 
     @property
     def population(self) -> Population:
@@ -291,6 +418,20 @@ class SurveyAnalysis:
     def __add__(self, other: SurveyAnalysis) -> SurveyAnalysis:
         return SurveyAnalysis(self.questions + other.questions, self.skipped + other.skipped)
 
+    def __getitem__(self, question: str) -> QuestionAnalysis:
+        """The analysed question named ``question`` (the first, if several sources have it).
+
+        Raises
+        ------
+        KeyError
+            No analysed question has that name (a skipped one says why it was skipped).
+        """
+        for q in self.questions:
+            if q.question == question:
+                return q
+        why = next((f": skipped, {s.reason}" for s in self.skipped if s.question == question), "")
+        raise KeyError(f"No analysed question {question!r}{why}.")
+
     @property
     def unanalysable(self) -> list[Skipped]:
         """Skipped columns that were analysed and could not be (not the excluded, not absent)."""
@@ -308,51 +449,31 @@ class SurveyAnalysis:
         }
 
     def to_rows(self) -> list[dict[str, Any]]:
-        """One row per (question, option): the flat table behind ``--csv``.
+        """One row per (question, option): the flat table behind ``--csv``
+        (:meth:`QuestionAnalysis.option_rows` of every question)."""
+        return [row for q in self.questions for row in q.option_rows()]
 
-        With targets, the rows also hold each option's maximal-lottery probability, whether it
-        is the Condorcet winner, its Copeland score and its Nash-policy probability; with a
-        bootstrap, the interval bounds of the average reward and NBC and ``p_tops_differ``; the
-        question's margin of error is on every row.
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`to_rows` as a DataFrame indexed by ``(source, question, option)``.
+
+        >>> frame = analysis.to_frame()  # doctest: +SKIP
+        >>> frame.xs("EVCAR2_W900", level="question")[["average_reward", "nbc"]]  # doctest: +SKIP
         """
-        rows = []
-        for q in self.questions:
-            c, b = q.comparison, q.bootstrap
-            for i, opt in enumerate(q.options):
-                row = {
-                    "source": q.source,
-                    "question": q.question,
-                    "option": opt,
-                    "n_respondents": int(q.n_per_option[i]),
-                    "average_reward": float(c.average_reward[i]),
-                    "average_rank": int(c.average_ranking[i]),
-                    "nbc": float(c.nbc[i]),
-                    "nbc_rank": int(c.nbc_ranking[i]),
-                    "sampling": float(q.sampling[i]),
-                    "tops_differ": q.tops_differ,
-                    "kendall_tau": to_jsonable(q.kendall_tau),
-                    "margin_of_error": to_jsonable(q.design.margin_of_error),
-                }
-                t = q.targets
-                if t is not None:
-                    row.update(
-                        {
-                            "maximal_lottery": float(t.maximal_lottery.probabilities[i]),
-                            "condorcet_winner": t.condorcet_winner == i,
-                            "copeland_score": float(t.copeland_scores[i]),
-                            "nash_policy": float(t.nash_policy[i]),
-                        }
-                    )
-                if b is not None:
-                    row.update(
-                        {
-                            "average_reward_low": float(b.average_reward_low[i]),
-                            "average_reward_high": float(b.average_reward_high[i]),
-                            "nbc_low": float(b.nbc_low[i]),
-                            "nbc_high": float(b.nbc_high[i]),
-                            "p_tops_differ": b.p_tops_differ,
-                            "tops_differ_supported": q.tops_differ_supported,
-                        }
-                    )
-                rows.append(row)
-        return rows
+        import pandas as pd
+
+        index = ["source", "question", "option"]
+        rows = self.to_rows()
+        if not rows:
+            return pd.DataFrame(columns=index).set_index(index)
+        return _nullable(pd.DataFrame(rows).set_index(index))
+
+    def questions_frame(self) -> pd.DataFrame:
+        """One row per question (:meth:`QuestionAnalysis.summary_row`), indexed by
+        ``(source, question)``."""
+        import pandas as pd
+
+        index = ["source", "question"]
+        rows = [q.summary_row() for q in self.questions]
+        if not rows:
+            return pd.DataFrame(columns=index).set_index(index)
+        return _nullable(pd.DataFrame(rows).set_index(index))

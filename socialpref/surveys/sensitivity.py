@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from socialpref.sensitivity import (
 )
 from socialpref.surveys.bootstrap import SUPPORT_THRESHOLD
 from socialpref.surveys.results import QuestionAnalysis
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The paper's filters of the Section 7.1 sweep: at least this many options ...
 MIN_OPTIONS = 3
@@ -406,6 +409,66 @@ class SurveySensitivity:
             bad = int(self.unanalysable_by_source.get(source, 0))
             out[source] = _summary([q for q in mine if q.kept], len(mine) + bad, bad)
         return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per question (kept by the filters or not), indexed by ``(source, question)``.
+
+        Columns: ``kept``, ``n_options``, ``n_respondents``, ``min_tv`` with its bootstrap
+        interval ``min_tv_low`` / ``min_tv_high`` (NaN: infinite or no bootstrap), the
+        flipped pair as labels ``pair_above`` (first under the base) and ``pair_below``,
+        ``top_flip``, ``top_flippable``, ``top_min_tv``, ``repair_tv``, ``flip_verdict``,
+        ``p_flippable``, ``p_pair_order``, ``top_flip_supported``; missing where a question
+        was not solved or has no bootstrap.
+        """
+        import pandas as pd
+
+        rows = []
+        for q in self.questions:
+            res, sup, qa = q.result, q.support, q.analysis
+            pair = None if res is None else res.pair
+            rows.append(
+                {
+                    "source": qa.source,
+                    "question": qa.question,
+                    "kept": q.kept,
+                    "n_options": len(qa.options),
+                    "n_respondents": qa.n_respondents,
+                    "min_tv": None if res is None else res.min_tv,
+                    "min_tv_low": None if sup is None else sup.min_tv_low,
+                    "min_tv_high": None if sup is None else sup.min_tv_high,
+                    "pair_above": None if pair is None else qa.options[pair[0]],
+                    "pair_below": None if pair is None else qa.options[pair[1]],
+                    "top_flip": None if res is None else res.top_flip,
+                    "top_flippable": None if res is None else res.top_flippable,
+                    "top_min_tv": None if res is None else res.top_min_tv,
+                    "repair_tv": None if res is None else res.repair_tv,
+                    "flip_verdict": q.flip_verdict,
+                    "p_flippable": None if sup is None else sup.p_flippable,
+                    "p_pair_order": None if sup is None else sup.p_pair_order,
+                    "top_flip_supported": q.top_flip_supported,
+                }
+            )
+        index = ["source", "question"]
+        if not rows:
+            return pd.DataFrame(columns=index).set_index(index)
+        frame = pd.DataFrame(rows).set_index(index)
+        floats = ["min_tv", "min_tv_low", "min_tv_high", "top_min_tv", "repair_tv",
+                  "p_flippable", "p_pair_order"]  # fmt: skip
+        flags = ["top_flip", "top_flippable", "top_flip_supported"]
+        return frame.astype({**{c: "float64" for c in floats}, **{c: "boolean" for c in flags}})
+
+    def __getitem__(self, question: str) -> QuestionSensitivity:
+        """The question named ``question`` (the first, if several sources have it).
+
+        Raises
+        ------
+        KeyError
+            No question of the sweep has that name.
+        """
+        for q in self.questions:
+            if q.analysis.question == question:
+                return q
+        raise KeyError(f"No question {question!r} in the sweep.")
 
     def to_dict(self) -> dict[str, Any]:
         """``{"questions": [row of each kept question], "summary": {...}, "by_source": [...]}``

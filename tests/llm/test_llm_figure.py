@@ -44,3 +44,18 @@ def test_labels_and_errors() -> None:
     assert experiment_label(RESULTS[2]) == "Reward model\nmax-info"
     with pytest.raises(ValueError, match="'results'"):
         plot_accuracies([])
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_nothing_is_clipped(n: int) -> None:
+    """The title once reached past a one-experiment figure; everything drawn fits now."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plot_accuracies(RESULTS[:n])
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    box = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)
+    assert box.x0 >= -1 and box.y0 >= -1
+    assert box.x1 <= fig.bbox.x1 + 1 and box.y1 <= fig.bbox.y1 + 1
+    title = fig.axes[0].title
+    assert title.get_window_extent(renderer).x1 <= fig.bbox.x1

@@ -13,12 +13,14 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from matplotlib import image as mpimg
 from typer.testing import CliRunner
 
 from socialpref.app import AnalysisOptions
 from socialpref.report import MARKER, build_survey_report, demo_wave_path
+from socialpref.report.layout import DPI, MAX_SIZE
 from socialpref.report.provenance import DATE_LABEL
 from socialpref_cli.main import app
 
@@ -160,6 +162,12 @@ def test_every_linked_figure_is_a_readable_png(runs, name):
         assert data[:8] == PNG_SIGNATURE
         img = mpimg.imread(io.BytesIO(data), format="png")
         assert img.shape[0] >= 300 and img.shape[1] >= 500
+        # within the size cap, and nothing clipped: no ink on the image's border
+        assert img.shape[0] <= MAX_SIZE[1] * DPI and img.shape[1] <= MAX_SIZE[0] * DPI
+        rgb = img[..., :3]
+        border = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3),
+                                 rgb[:, :2].reshape(-1, 3), rgb[:, -2:].reshape(-1, 3)])  # fmt: skip
+        assert border.min() > 0.95, link
     # nothing but linked figures in figures/
     assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(
         Path(link).name for link in links

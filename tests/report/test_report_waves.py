@@ -63,7 +63,8 @@ def test_exit_status_and_the_skipped_wave(multi: dict) -> None:
 def test_a_row_per_wave_beside_the_pooled_one(multi: dict) -> None:
     md, data = multi["md"], multi["json"]
     rows = _table(md, "Summary", "Source")
-    assert [r["Source"] for r in rows] == ["`ATP W900.sav`", "`ATP W901.sav`", "all (pooled)"]
+    # the pooled row is bold (markup, not the literal asterisks of an escaped cell)
+    assert [r["Source"] for r in rows] == ["`ATP W900.sav`", "`ATP W901.sav`", "**all (pooled)**"]
     sweep = _table(md, "Summary", "Source")  # the first: the sources
     assert int(sweep[2]["Questions analysed"]) == len(data["questions"])
     sens_rows = {r["Source"]: r for r in _sweep_rows(md)}
@@ -73,14 +74,14 @@ def test_a_row_per_wave_beside_the_pooled_one(multi: dict) -> None:
         assert int(row["Kept by the filters"]) == summ["kept"]
         assert int(row["Flippable"]) == summ["flippable"]
         assert int(row["Flips supported"]) == summ["flips_supported"]
-    pooled = sens_rows["all (pooled)"]
+    pooled = sens_rows["**all (pooled)**"]
     assert int(pooled["Kept by the filters"]) == data["sensitivity"]["summary"]["kept"]
     objectives = {r["Source"]: r for r in _table(md, "Which objective chooses what", "Source")}
     for r in data["objectives"]["by_source"]:
         row = objectives[f"`{r['source']}`"]
         assert int(row["Targets disagree"]) == r["disagree"]
         assert int(row["NBC != average"]) == r["pairs"]["average_reward vs nbc"]
-    assert int(objectives["all (pooled)"]["Questions"]) == len(data["questions"])
+    assert int(objectives["**all (pooled)**"]["Questions"]) == len(data["questions"])
 
 
 def _sweep_rows(md: str) -> list[dict[str, str]]:

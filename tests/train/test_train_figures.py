@@ -40,6 +40,25 @@ def test_figures_are_deterministic(payload, make):
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("make", [figure_rewards, figure_policies])
+def test_figures_fit_and_use_the_role_colours(payload, make):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from socialpref.report.palette import AVERAGE, NBC, OPTIMAL
+
+    fig = make(payload)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    box = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)
+    assert box.x0 >= -1 and box.y0 >= -1
+    assert box.x1 <= fig.bbox.x1 + 1 and box.y1 <= fig.bbox.y1 + 1
+    colours = {line.get_label(): line.get_color() for ax in fig.axes for line in ax.lines}
+    if make is figure_rewards:
+        assert colours["average reward"] == AVERAGE
+    else:
+        assert colours["NBC (normalised)"] == NBC and colours[r"$\pi^*$"] == OPTIMAL
+
+
 def test_summary_rows(payload):
     rows = {(r["method"], r["alpha"]): r for r in payload["summary"]}
     assert set(rows) == {
