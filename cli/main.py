@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 import socialpref
-from socialpref_cli.constants import DEBUG_KEY, EXIT_SKIPPED, HELP
+from socialpref_cli.constants import DEBUG_KEY, EXIT_SKIPPED, HELP, QUIET_KEY, VERBOSE_KEY
 
 #: Command name -> the module in ``socialpref_cli`` that registers it. Its help is
 #: :data:`socialpref_cli.constants.HELP`, shown without importing the module. The order is the
@@ -123,7 +123,7 @@ app = typer.Typer(
     name="socialpref",
     help="Social-choice analysis of heterogeneous preferences: NBC (what DPO optimises) vs average reward.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     cls=LazyGroup,
 )
@@ -148,6 +148,22 @@ def main(
     debug: bool = typer.Option(
         False, "--debug", help="Show the traceback of every error, not one line."
     ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        help="No progress on stderr (it is hidden anyway when stderr is not a terminal).",
+    ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="Say each step on stderr, with the seconds since the command started.",
+    ),
 ) -> None:
-    """socialpref: rank options by Normalized Borda Count and by average reward, and compare."""
+    """socialpref: rank options by Normalized Borda Count and by average reward, and compare.
+
+    Every file option takes '-' for standard output; results go to stdout, progress, warnings
+    and errors to stderr.
+    """
     ctx.meta[DEBUG_KEY] = debug
+    ctx.meta[QUIET_KEY] = quiet
+    ctx.meta[VERBOSE_KEY] = verbose
