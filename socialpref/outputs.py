@@ -58,10 +58,12 @@ WRITING = ".socialpref-writing"
 
 #: Test hook: ``SOCIALPREF_TEST_PAUSE=STAGE`` makes a folder write stop at ``STAGE`` (one of
 #: :data:`PAUSE_STAGES`), write the stage's name into the file ``SOCIALPREF_TEST_PAUSE_FILE``
-#: (when set) and sleep for ``SOCIALPREF_TEST_PAUSE_SECONDS`` (default 60), so that a test can
-#: kill the process there.
+#: (when set) and wait until the file ``SOCIALPREF_TEST_RESUME_FILE`` exists, at most
+#: ``SOCIALPREF_TEST_PAUSE_SECONDS`` (default 60), so that a test can kill the process there
+#: or let it go on when it chooses.
 PAUSE_ENV = "SOCIALPREF_TEST_PAUSE"
 PAUSE_FILE_ENV = "SOCIALPREF_TEST_PAUSE_FILE"
+RESUME_FILE_ENV = "SOCIALPREF_TEST_RESUME_FILE"
 PAUSE_SECONDS_ENV = "SOCIALPREF_TEST_PAUSE_SECONDS"
 #: Test hook: set to ``1``, folders are replaced by two renames instead of one exchange.
 NO_EXCHANGE_ENV = "SOCIALPREF_TEST_NO_EXCHANGE"
@@ -98,7 +100,10 @@ def _pause(stage: str) -> None:
     reached = os.environ.get(PAUSE_FILE_ENV)
     if reached:
         Path(reached).write_text(stage, encoding="utf-8")
-    time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
+    resume = os.environ.get(RESUME_FILE_ENV)
+    deadline = time.monotonic() + float(os.environ.get(PAUSE_SECONDS_ENV, "60"))
+    while time.monotonic() < deadline and not (resume and Path(resume).exists()):
+        time.sleep(0.05)
 
 
 # ----------------------------------------------------------------------------- files
@@ -134,8 +139,8 @@ def _check_parent(path: Path, given: str | Path, what: str) -> None:
         )
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise OutputError(
-            f"The {what} path {str(given)!r} cannot be written: no permission to write in "
-            f"{str(ancestor)!r}."
+            f"The {what} path {str(given)!r} cannot be written: socialpref may not write in "
+            f"{str(ancestor)!r} (no permission, or a read-only file system)."
         )
 
 
@@ -378,8 +383,8 @@ def recover(target: str | Path, notify: Notify | None = None) -> list[str]:
     * A ``.NAME.XXXXXXXX.tmp`` folder that no running process holds and that socialpref
       marked (an unfinished new folder, or an old one being deleted): deleted.
 
-    Each action is described in a note, passed to ``notify`` (default
-    :func:`warnings.warn`) and returned.
+    Each action is described in a note; the notes are returned, and passed to ``notify``
+    (default :func:`warnings.warn`) as one line.
     """
     path = Path(target).expanduser().absolute()
     notes: list[str] = []
@@ -387,13 +392,20 @@ def recover(target: str | Path, notify: Notify | None = None) -> list[str]:
         return notes
     with _parent_locked(path.parent):
         notes += _recover_locked(path)
-    for note in notes:
-        (notify or _warn)(note)
+    _tell(notes, notify)
     return notes
 
 
-def _warn(note: str) -> None:
-    warnings.warn(note, stacklevel=3)
+def _tell(notes: list[str], notify: Notify | None) -> None:
+    """Say ``notes`` in one line: to ``notify``, or as a warning."""
+    if not notes:
+        return
+    line = "; ".join(note.rstrip(".") for note in notes) + "."
+    line = line[0].upper() + line[1:]
+    if notify is None:
+        warnings.warn(line, stacklevel=3)
+    else:
+        notify(line)
 
 
 def _recover_locked(path: Path) -> list[str]:
@@ -405,20 +417,18 @@ def _recover_locked(path: Path) -> list[str]:
         if not path.exists() and kept.is_dir():
             os.replace(kept, path)
             notes.append(
-                f"Recovered {str(path)!r} from {old.name} (a run was killed while it replaced "
-                "the folder)."
+                f"recovered {str(path)!r} from {old.name} (a run was killed while it replaced "
+                "the folder)"
             )
         else:
-            notes.append(
-                f"Removed {old.name}, the old folder a killed run left beside {path.name}."
-            )
+            notes.append(f"removed {old.name}, the old folder a killed run left beside {path.name}")
         _remove(old)
     for tmp in _leftovers(path, ".tmp"):
         ours = (tmp / WRITING).is_file() or (tmp / MARKER).is_file() or not any(tmp.iterdir())
         if ours and not _is_live(tmp):
             _remove(tmp)
             notes.append(
-                f"Removed {tmp.name}, a temporary folder a killed run left beside {path.name}."
+                f"removed {tmp.name}, a temporary folder a killed run left beside {path.name}"
             )
     return notes
 
@@ -508,8 +518,7 @@ def write_folder_atomically(
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
         (tmp / WRITING).write_text(f"{os.getpid()}\n", encoding="utf-8")
         held = _lock(tmp)
-    for note in notes:
-        (notify or _warn)(note)
+    _tell(notes, notify)
     try:
         _pause("created")
         result = fill(tmp)

@@ -127,7 +127,7 @@ def test_a_folder_that_holds_an_input_is_never_replaced(tmp_path: Path, where: s
     out = tmp_path / "data"
     write_folder_atomically(out, _fill("x"))
     given = {"inside": out / "report.md", "deeper": out / "a" / "b.csv", "itself": out}[where]
-    with pytest.raises(OutputError, match="an input of this run.*even with --force"):
+    with pytest.raises(OutputError, match=r"an input of this run.*even with --force"):
         check_target(out, force=True, inputs=[given])
     with pytest.raises(OutputError, match="an input of this run"):
         write_folder_atomically(out, _fill("y"), force=True, inputs=[given])
@@ -169,7 +169,10 @@ def test_file_targets_are_checked_before_the_work(tmp_path: Path) -> None:
         check_file_target(tmp_path / "d", "--json")
     with pytest.raises(OutputError, match=r"'.*f' is a file, not a folder"):
         check_file_target(tmp_path / "f" / "x.png", "--plot")
-    assert check_file_target(tmp_path / "new" / "deeper" / "x.json") == tmp_path / "new" / "deeper" / "x.json"
+    assert (
+        check_file_target(tmp_path / "new" / "deeper" / "x.json")
+        == tmp_path / "new" / "deeper" / "x.json"
+    )
 
 
 def test_write_together_writes_all_or_nothing(tmp_path: Path) -> None:
@@ -222,10 +225,11 @@ def _old_leftover(tmp_path: Path, text: str) -> Path:
 
 def test_recover_puts_back_the_old_folder(tmp_path: Path) -> None:
     _old_leftover(tmp_path, "old")
-    notes: list[str] = []
-    recover(tmp_path / "rep", notes.append)
+    said: list[str] = []
+    notes = recover(tmp_path / "rep", said.append)
     assert (tmp_path / "rep" / "report.md").read_text() == "old"
-    assert len(notes) == 1 and "Recovered" in notes[0] and ".rep.abcd1234.old" in notes[0]
+    assert len(notes) == 1 and "recovered" in notes[0] and ".rep.abcd1234.old" in notes[0]
+    assert said == [f"R{notes[0][1:]}."]
     assert _leftovers(tmp_path, "rep") == []
 
 
@@ -237,7 +241,9 @@ def test_recover_removes_an_old_folder_when_the_new_one_is_in_place(tmp_path: Pa
     notes: list[str] = []
     prepare_folder(tmp_path / "rep", notify=notes.append)
     assert (tmp_path / "rep" / "report.md").read_text() == "new"
-    assert notes == [f"Removed .rep.efgh5678.old, the old folder a killed run left beside rep."]
+    assert notes == [
+        "Removed .rep.efgh5678.old, the old folder a killed run left beside rep."
+    ]  # one line
     assert _leftovers(tmp_path, "rep") == []
 
 
@@ -259,15 +265,16 @@ def test_recover_removes_stale_temporary_folders_but_not_live_ones(tmp_path: Pat
     fd = os.open(live, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)  # a writer that is still running holds this lock
     try:
-        notes: list[str] = []
-        recover(tmp_path / "rep", notes.append)
+        said: list[str] = []
+        notes = recover(tmp_path / "rep", said.append)
     finally:
         os.close(fd)
     assert sorted(_leftovers(tmp_path, "rep")) == sorted([live.name, unknown.name, other.name])
     assert sorted(notes) == sorted(
-        f"Removed {name}, a temporary folder a killed run left beside rep."
+        f"removed {name}, a temporary folder a killed run left beside rep"
         for name in (stale.name, empty.name)
     )
+    assert len(said) == 1 and said[0].count("; removed") == 1  # one line for both
 
 
 def test_recover_warns_without_a_notify(tmp_path: Path) -> None:
