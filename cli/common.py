@@ -11,17 +11,16 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import click
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
 from socialpref.errors import OutputError, SocialPrefError
-from socialpref_cli.constants import DEBUG_KEY, QUIET_KEY, VERBOSE_KEY
 
 #: The width of a console that is not a terminal (a pipe, a file): wide enough never to wrap.
 UNWRAPPED = 100_000
@@ -63,10 +62,23 @@ def warn(message: str, tag: str = "Warning:") -> None:
 USER_ERRORS: tuple[type[BaseException], ...] = (SocialPrefError, OSError)
 
 
+@dataclass
+class RootOptions:
+    """The root options of the command that runs (``socialpref --debug --quiet --verbose``),
+    set by the root callback for the commands' helpers."""
+
+    debug: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+
+#: The root options of the command that runs.
+ROOT = RootOptions()
+
+
 def debugging() -> bool:
     """Whether ``--debug`` was given (tracebacks for every error)."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.meta.get(DEBUG_KEY))
+    return ROOT.debug
 
 
 def is_user_error(exc: BaseException) -> bool:
@@ -302,14 +314,13 @@ def parse_seeds(text: str) -> list[int]:
 
 def quiet() -> bool:
     """Whether ``--quiet`` was given (no progress)."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.meta.get(QUIET_KEY))
+    return ROOT.quiet
 
 
 def verbose() -> bool:
-    """Whether ``--verbose`` was given (every step as a line on stderr, with its time)."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.meta.get(VERBOSE_KEY) and not ctx.meta.get(QUIET_KEY))
+    """Whether ``--verbose`` was given without ``--quiet`` (every step as a line on stderr,
+    with its time)."""
+    return ROOT.verbose and not ROOT.quiet
 
 
 def show_progress() -> bool:

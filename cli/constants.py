@@ -28,8 +28,5 @@ HELP: dict[str, str] = {
 EXIT_SKIPPED = 3
 #: Key of ``--debug`` in the click context's ``meta`` (shared by every sub-command).
 DEBUG_KEY = "socialpref.debug"
-#: Keys of ``--quiet`` (no progress) and ``--verbose`` (every step on stderr).
-QUIET_KEY = "socialpref.quiet"
-VERBOSE_KEY = "socialpref.verbose"
 
-__all__ = ["DEBUG_KEY", "EXIT_SKIPPED", "HELP", "QUIET_KEY", "VERBOSE_KEY"]
+__all__ = ["DEBUG_KEY", "EXIT_SKIPPED", "HELP"]

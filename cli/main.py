@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 import socialpref
-from socialpref_cli.constants import DEBUG_KEY, EXIT_SKIPPED, HELP, QUIET_KEY, VERBOSE_KEY
+from socialpref_cli.constants import DEBUG_KEY, EXIT_SKIPPED, HELP
 
 #: Command name -> the module in ``socialpref_cli`` that registers it. Its help is
 #: :data:`socialpref_cli.constants.HELP`, shown without importing the module. The order is the
@@ -164,6 +164,7 @@ def main(
     Every file option takes '-' for standard output; results go to stdout, progress, warnings
     and errors to stderr.
     """
+    from socialpref_cli.common import ROOT, RootOptions
+
     ctx.meta[DEBUG_KEY] = debug
-    ctx.meta[QUIET_KEY] = quiet
-    ctx.meta[VERBOSE_KEY] = verbose
+    vars(ROOT).update(vars(RootOptions(debug, quiet, verbose)))
