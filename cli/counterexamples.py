@@ -28,6 +28,7 @@ from socialpref_cli.common import (
     json_bytes,
     print_result,
     run_library,
+    status,
 )
 from socialpref_cli.constants import HELP
 
@@ -180,7 +181,9 @@ def search_command(
 ) -> None:
     """Search for a new population of the given kind; shrink it to small, round rewards."""
     check_outputs(("--json", json_path))
-    res = run_library(search, kind, types, options, seed, budget, model=model, tv=tv)
+    with status("socialpref counterexamples search") as step:
+        step(f"{kind}, {budget} evaluations")
+        res = run_library(search, kind, types, options, seed, budget, model=model, tv=tv)
     if emit([(json_path, lambda: json_bytes(res))]):
         return
     console.print(res.claim, highlight=False)

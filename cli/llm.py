@@ -296,11 +296,13 @@ def evaluate(
     """Accuracy of a saved adapter: share of test pairs ordered as the average reward orders them."""
     check_outputs(("--out", out))
     (experiment,) = _import("experiment")
-    result = run_library(
-        experiment.evaluate_adapter, model, adapter, data, max_length=max_length, subsets=_subsets(subsets),
-        max_test_pairs=max_test_pairs, batch_size=batch_size, device=device, ties=ties,
-        length_policy=length_policy,
-    )  # fmt: skip
+    with status("socialpref llm eval") as step:
+        step(f"loading {adapter} and scoring the test pairs")
+        result = run_library(
+            experiment.evaluate_adapter, model, adapter, data, max_length=max_length, subsets=_subsets(subsets),
+            max_test_pairs=max_test_pairs, batch_size=batch_size, device=device, ties=ties,
+            length_policy=length_policy,
+        )  # fmt: skip
     if emit([(out, lambda: json_bytes(result))]):
         return
     _say(

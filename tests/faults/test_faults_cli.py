@@ -1155,6 +1155,8 @@ def test_fault(
 
 #: Faults replayed in a process of their own too: a real stderr, exit status and entry point.
 IN_A_PROCESS = (
+    "out-holds-input",
+    "sens-plot-under-a-file",
     "sav-flipped-read",
     "ct-count-text",
     "seeds-descending-in-list",
