@@ -4,6 +4,7 @@ An entry point only, like the ``socialpref`` script: no module of the library im
 command line (``socialpref_cli``); this one runs it.
 """
 
-from socialpref_cli.main import app
+if __name__ == "__main__":
+    from socialpref_cli.main import app
 
-app(prog_name="socialpref")
+    app(prog_name="socialpref")

@@ -79,6 +79,8 @@ def provenance_options(run: SweepRun) -> dict[str, Any]:
         "seed": a.seed,
         "beta": a.beta,
         "strict": a.strict,
+        "check": a.check,
+        "cache": a.cache,
         "base": run.base_label,
         "solver": s.solver,
         "eps": s.eps,

@@ -270,8 +270,12 @@ def test_python_dash_m_socialpref() -> None:
 
 
 def test_shell_completion() -> None:
-    code, out, _ = invoke("--show-completion", "bash")
-    assert code == 0 and "_SOCIALPREF_COMPLETE" in out
+    script = subprocess.run(
+        [sys.executable, "-m", "socialpref", "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+    )
+    assert script.returncode == 0 and "_SOCIALPREF_COMPLETE=complete_bash" in script.stdout
     env = {
         "_SOCIALPREF_COMPLETE": "complete_bash",
         "COMP_WORDS": "socialpref sur",
