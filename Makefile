@@ -23,9 +23,10 @@ $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
 	touch $@ $(VENV)/.installed-core
 
 # The demo report is reproducible byte for byte: its date is the time of the last commit that
-# changed the demo wave (SOURCE_DATE_EPOCH), not the time of the run.
+# changed the demo wave (package data in socialpref/data/; SOURCE_DATE_EPOCH), not the time of
+# the run.
 demo: $(VENV)/.installed-core
-	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct -- data/demo 2>/dev/null) $(BIN)/socialpref demo
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct -- socialpref/data 2>/dev/null) $(BIN)/socialpref demo
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,25 +1,46 @@
-"""Helpers shared by the command groups: one-line errors, atomic writes, seeds."""
+"""Helpers shared by the command groups: one-line errors, outputs (files, ``-``, ``--format``),
+progress on stderr, seeds."""
 
 from __future__ import annotations
 
-import os
+import csv
+import io
 import re
+import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import click
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
-from socialpref.errors import SocialPrefError
-from socialpref_cli.constants import DEBUG_KEY
+from socialpref.errors import OutputError, SocialPrefError
 
-console = Console()
-err_console = Console(stderr=True)
+#: The width of a console that is not a terminal (a pipe, a file): wide enough never to wrap.
+UNWRAPPED = 100_000
+
+
+class _Console(Console):
+    """A rich console that wraps lines and tables at the terminal's width, and never when it
+    writes into a pipe or a file (where rich would wrap at 80 columns, or at the width of
+    another stream's terminal). Colour is off there too (rich's own rule), and with NO_COLOR."""
+
+    @property  # type: ignore[misc]
+    def size(self) -> ConsoleDimensions:
+        dims = Console.size.fget(self)  # type: ignore[attr-defined]
+        if not self.is_terminal:  # COLUMNS too is for terminals
+            return ConsoleDimensions(UNWRAPPED, dims.height)
+        return ConsoleDimensions(*dims)
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 T = TypeVar("T")
 
@@ -41,10 +62,23 @@ def warn(message: str, tag: str = "Warning:") -> None:
 USER_ERRORS: tuple[type[BaseException], ...] = (SocialPrefError, OSError)
 
 
+@dataclass
+class RootOptions:
+    """The root options of the command that runs (``socialpref --debug --quiet --verbose``),
+    set by the root callback for the commands' helpers."""
+
+    debug: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+
+#: The root options of the command that runs.
+ROOT = RootOptions()
+
+
 def debugging() -> bool:
     """Whether ``--debug`` was given (tracebacks for every error)."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.meta.get(DEBUG_KEY))
+    return ROOT.debug
 
 
 def is_user_error(exc: BaseException) -> bool:
@@ -73,58 +107,163 @@ def run_library(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise fail(error_line(exc)) from None
 
 
-@contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it into place only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+#: The file name that stands for standard output in every file option (``--json -``).
+STDOUT = "-"
 
 
-def write_together(outputs: Sequence[tuple[Path, Callable[[Path], object]]]) -> None:
-    """Write every output of a command, or none of them.
+def is_stdout(path: str | Path | None) -> bool:
+    """Whether an output option names standard output (``-``)."""
+    return path is not None and str(path) == STDOUT
 
-    Each ``(target, write)`` writes into a temporary file beside ``target`` (``write(tmp)``);
-    only when every write succeeded are they all moved into place. A failing write (a folder
-    that cannot be created, a full disk) leaves no output and no temporary file.
+
+def check_outputs(*options: tuple[str, str | Path | None]) -> None:
+    """Before any work: every ``(flag, path)`` output can be written (:func:`socialpref.outputs.
+    check_file_target`), at most one names standard output and no file is named twice.
+
+    Raises
+    ------
+    OutputError
+        The first output that cannot be written, or two options that name the same place.
     """
-    done: list[tuple[Path, Path]] = []
-    try:
-        for given, write in outputs:
-            target = Path(given)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            os.close(fd)
-            done.append((Path(name), target))
-            write(Path(name))
-        for tmp, target in done:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in done:
-            if tmp.exists():
-                tmp.unlink()
+    from socialpref.outputs import check_file_target
+
+    seen: dict[str, str] = {}
+    for flag, path in options:
+        if path is None:
+            continue
+        key = STDOUT if is_stdout(path) else str(check_file_target(path, flag))
+        if key in seen:
+            where = "standard output" if key == STDOUT else repr(str(path))
+            raise OutputError(f"{seen[key]} and {flag} both write to {where}; give each its own.")
+        seen[key] = flag
 
 
-def json_writer(payload: Any) -> Callable[[Path], object]:
-    """A writer for :func:`write_together`: ``payload`` as JSON (:func:`socialpref.serialize.dumps`)."""
+def emit(outputs: Sequence[tuple[str | Path | None, Callable[[], bytes]]]) -> bool:
+    """Write a command's outputs together: every file, or none; ``-`` to standard output.
+
+    Each ``(path, render)`` with a path renders its content first (``render()``), so that a
+    failure in any of them writes nothing; the files are then written together
+    (:func:`socialpref.outputs.write_together`), and last the one that names ``-`` goes to
+    standard output. Returns whether standard output was written (a command then prints no
+    table there).
+    """
+    from socialpref.outputs import write_together
+
+    rendered = [(path, render()) for path, render in outputs if path is not None]
+    write_together([(Path(p), data) for p, data in rendered if not is_stdout(p)])
+    to_stdout = [data for p, data in rendered if is_stdout(p)]
+    for data in to_stdout:
+        write_stdout(data)
+    return bool(to_stdout)
+
+
+def write_stdout(data: bytes) -> None:
+    """Write bytes to standard output (binary when it has a buffer)."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:  # pragma: no cover - a text-only stream
+        stream.write(data.decode("utf-8", errors="replace"))
+        stream.flush()
+
+
+def json_bytes(payload: Any) -> bytes:
+    """``payload`` (a result or plain data) as JSON (:func:`socialpref.serialize.dumps`)."""
     from socialpref.serialize import dumps
 
-    text = dumps(payload) + "\n"
-    return lambda path: path.write_text(text, encoding="utf-8")
+    return (dumps(payload) + "\n").encode("utf-8")
+
+
+def csv_bytes(rows: Sequence[Mapping[str, Any]], fields: Sequence[str] = ()) -> bytes:
+    """``rows`` as CSV: the union of their keys as header (``fields`` when no row has any)."""
+    header = list(dict.fromkeys(k for r in rows for k in r)) or list(fields)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def flat(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested mapping as one CSV row: nested keys joined with ``.``, lists with ``; ``."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flat(value, f"{name}."))
+        elif isinstance(value, (list, tuple)):
+            out[name] = "; ".join(str(v) for v in value)
+        else:
+            out[name] = value
+    return out
+
+
+def png_bytes(figure: Any) -> bytes:
+    """A matplotlib figure as the report's PNG (:func:`socialpref.report.figures.save_png`)."""
+    from socialpref.report.figures import save_png
+
+    with tempfile.TemporaryDirectory() as folder:
+        return save_png(figure, Path(folder) / "figure.png").read_bytes()
 
 
 def write_json(target: Path, payload: Any) -> None:
-    """Write ``payload`` (a result or plain data; :func:`socialpref.serialize.dumps`) as JSON,
-    atomically (temporary file, then rename)."""
-    write_together([(target, json_writer(payload))])
+    """Write ``payload`` as JSON to ``target`` atomically, or to standard output for ``-``."""
+    emit([(target, lambda: json_bytes(payload))])
+
+
+#: ``--force`` of every command that writes a folder.
+FORCE_OPTION: Any = typer.Option(
+    False,
+    "--force",
+    help="Replace an output folder that another socialpref command wrote. A folder that holds "
+    "files socialpref did not write, or an input of the run, is never replaced.",
+)
+
+
+class Format(str, Enum):
+    """What a command prints on standard output: tables to read, or data for scripts."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+#: ``--format``, shared by every command that prints results.
+FORMAT_OPTION: Any = typer.Option(
+    Format.table,
+    "--format",
+    help="What to print on standard output: table (to read), json or csv (for scripts).",
+    case_sensitive=False,
+)
+
+
+def check_format(fmt: Format, *options: tuple[str, str | Path | None]) -> None:
+    """``--format json|csv`` and an output option ``-`` cannot both write standard output."""
+    for flag, path in options:
+        if fmt is not Format.table and is_stdout(path):
+            raise OutputError(
+                f"--format {fmt.value} and {flag} - both write to standard output; give one of "
+                "them a file."
+            )
+
+
+def print_result(
+    fmt: Format,
+    tables: Callable[[], object],
+    payload: Callable[[], Any],
+    rows: Callable[[], Sequence[Mapping[str, Any]]],
+) -> None:
+    """Print a command's result as ``fmt`` asks: ``tables()`` prints the tables; JSON of
+    ``payload()``; CSV of ``rows()``."""
+    if fmt is Format.json:
+        write_stdout(json_bytes(payload()))
+    elif fmt is Format.csv:
+        write_stdout(csv_bytes(rows()))
+    else:
+        tables()
 
 
 #: At most this many seeds in one --seeds option, and the largest seed.
@@ -173,12 +312,59 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
+def quiet() -> bool:
+    """Whether ``--quiet`` was given (no progress)."""
+    return ROOT.quiet
+
+
+def verbose() -> bool:
+    """Whether ``--verbose`` was given without ``--quiet`` (every step as a line on stderr,
+    with its time)."""
+    return ROOT.verbose and not ROOT.quiet
+
+
+def show_progress() -> bool:
+    """Whether progress is shown: stderr is a terminal and ``--quiet`` was not given."""
+    return err_console.is_terminal and not quiet()
+
+
 @contextmanager
 def status(title: str) -> Iterator[Callable[[str], object]]:
-    """A spinner on stderr while a long step runs (rich hides it when stderr is not a
-    terminal); yields the function that says what it is doing now."""
-    with err_console.status(title) as shown:
-        yield lambda text: shown.update(f"{title}: {text}")
+    """A spinner on stderr while a long step runs; yields the function that says what it is
+    doing now. Hidden when stderr is not a terminal or with ``--quiet``; with ``--verbose``,
+    every step is also a line on stderr with the time since the start."""
+    start = time.perf_counter()
+    detail = verbose()
+
+    def log(text: str) -> None:
+        if detail:
+            err_console.print(
+                f"{title}: {text} ({time.perf_counter() - start:.1f} s)",
+                highlight=False,
+                soft_wrap=True,
+                markup=False,
+            )
+
+    if not show_progress():
+        yield log
+        log("done")
+        return
+    with err_console.status(escape(title)) as shown:
+
+        def step(text: str) -> None:
+            log(text)
+            shown.update(escape(f"{title}: {text}"))
+
+        yield step
+    log("done")
+
+
+def progress_bar(*columns: Any) -> Any:
+    """A rich progress bar on stderr (never stdout), hidden when stderr is not a terminal or
+    with ``--quiet``; ``columns`` as :class:`rich.progress.Progress` takes them."""
+    from rich.progress import Progress
+
+    return Progress(*columns, console=err_console, transient=True, disable=not show_progress())
 
 
 def warn_run(analysis: Any, notes: Sequence[str] | None = None) -> None:

@@ -12,8 +12,8 @@ HELP: dict[str, str] = {
     "NBC's order, per question, pooled and per wave, with bootstrap support.",
     "report": "Write a report (markdown and one HTML page) with tables and figures: NBC vs "
     "average reward vs the other targets, sensitivity, uncertainty.",
-    "demo": "The main job: report on the embedded demo wave (data/demo/ATP W900.sav) into "
-    "reports/demo/.",
+    "demo": "The main job: report on the demo wave that ships with socialpref (ATP W900.sav) "
+    "into reports/demo/.",
     "surveys": "Pew ATP waves (.sav, .dta) and crosstabs (.csv/.parquet): shares, Luce rewards, "
     "average reward vs NBC vs the other targets, with bootstrap intervals.",
     "counterexamples": "The paper's counterexamples (NBC vs average reward) and examples with "

@@ -17,13 +17,28 @@ from socialpref.counterexamples import (
     search,
 )
 from socialpref.population import Population
-from socialpref_cli.common import console, fail, run_library, write_json
+from socialpref_cli.common import (
+    FORMAT_OPTION,
+    Format,
+    check_format,
+    check_outputs,
+    console,
+    emit,
+    fail,
+    json_bytes,
+    print_result,
+    run_library,
+    status,
+)
 from socialpref_cli.constants import HELP
 
 app = typer.Typer(help=HELP["counterexamples"], no_args_is_help=True)
 
 JSON_OPTION = typer.Option(
-    None, "--json", help="Also write the result as JSON to this path.", dir_okay=False
+    None,
+    "--json",
+    help="Also write the result as JSON to this path ('-': standard output).",
+    dir_okay=False,
 )
 
 
@@ -59,26 +74,49 @@ def _numbers_table(title: str, numbers: dict[str, Any]) -> Table:
     return table
 
 
-@app.command("list")
-def list_command() -> None:
-    """List the catalogue: name, where the paper states it, the claim in one line."""
+def _catalogue() -> list[dict[str, str]]:
+    return [
+        {"name": name, "reference": make().reference, "claim": SUMMARIES[name]}
+        for name, make in CATALOGUE.items()
+    ]
+
+
+def _catalogue_table(rows: list[dict[str, str]]) -> None:
     table = Table(title="Counterexamples", title_justify="left")
     table.add_column("name", no_wrap=True)
     table.add_column("reference")
     table.add_column("claim")
-    for name, make in CATALOGUE.items():
-        table.add_row(name, make().reference, SUMMARIES[name])
+    for row in rows:
+        table.add_row(row["name"], row["reference"], row["claim"])
     console.print(table)
 
 
-@app.command("show")
-def show_command(
-    name: str = typer.Argument(..., help="Catalogue name (see `counterexamples list`)."),
-    json_path: Path | None = JSON_OPTION,
-) -> None:
-    """Verify one counterexample with the core and print its numbers."""
-    ce = run_library(get_counterexample, name)
-    v = run_library(ce.verify)
+@app.command("list")
+def list_command(fmt: Format = FORMAT_OPTION) -> None:
+    """List the catalogue: name, where the paper states it, the claim in one line."""
+    rows = _catalogue()
+    print_result(fmt, lambda: _catalogue_table(rows), lambda: rows, lambda: rows)
+
+
+def _scenario_rows(ce: Any) -> list[dict[str, Any]]:
+    """``show --format csv``: one row per scenario and option (rewards per type, aggregates)."""
+    rows = []
+    for s in ce.scenarios:
+        pop = s.population
+        nbc, avg = s.nbc(), s.average_reward()
+        lottery = s.maximal_lottery().probabilities
+        for i, option in enumerate(pop.options):
+            row: dict[str, Any] = {"scenario": s.label, "model": s.model.name, "option": option}
+            row["sampling"] = float(s.sampling[i])
+            row.update({f"reward {t}": float(pop.rewards[k, i]) for k, t in enumerate(pop.types)})
+            row.update(
+                nbc=float(nbc[i]), average_reward=float(avg[i]), maximal_lottery=float(lottery[i])
+            )
+            rows.append(row)
+    return rows
+
+
+def _show_tables(ce: Any, v: Any) -> None:
     console.print(f"[bold]{ce.name}[/] ({ce.reference})\n{ce.claim}", highlight=False)
     for s in ce.scenarios:
         title = f"{s.label}: D = {_fmt(s.sampling.tolist())}, model {s.model.name}"
@@ -96,11 +134,26 @@ def show_command(
         checks.add_row(key, "[green]yes[/]" if ok else "[red]no[/]")
     console.print(checks)
     console.print(_numbers_table("Numbers", dict(v.numbers)))
-    if json_path is not None:
-        run_library(write_json, json_path, ce.to_dict(v))
+    if v.holds:
+        console.print("[green]holds[/]")
+
+
+@app.command("show")
+def show_command(
+    name: str = typer.Argument(..., help="Catalogue name (see `counterexamples list`)."),
+    json_path: Path | None = JSON_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Verify one counterexample with the core and print its numbers."""
+    check_outputs(("--json", json_path))
+    check_format(fmt, ("--json", json_path))
+    ce = run_library(get_counterexample, name)
+    v = run_library(ce.verify)
+    payload = ce.to_dict(v)
+    if not emit([(json_path, lambda: json_bytes(payload))]):
+        print_result(fmt, lambda: _show_tables(ce, v), lambda: payload, lambda: _scenario_rows(ce))
     if not v.holds:
         raise fail(f"The claim of {ce.name!r} does not hold: see the failed checks above.")
-    console.print("[green]holds[/]")
 
 
 @app.command("search")
@@ -127,7 +180,12 @@ def search_command(
     json_path: Path | None = JSON_OPTION,
 ) -> None:
     """Search for a new population of the given kind; shrink it to small, round rewards."""
-    res = run_library(search, kind, types, options, seed, budget, model=model, tv=tv)
+    check_outputs(("--json", json_path))
+    with status("socialpref counterexamples search") as step:
+        step(f"{kind}, {budget} evaluations")
+        res = run_library(search, kind, types, options, seed, budget, model=model, tv=tv)
+    if emit([(json_path, lambda: json_bytes(res))]):
+        return
     console.print(res.claim, highlight=False)
     if res.population is not None:
         pop = res.population
@@ -145,8 +203,6 @@ def search_command(
         console.print(f"[green]{res.message}[/]", highlight=False)
     else:
         console.print(f"[yellow]{res.message}[/]", highlight=False)
-    if json_path is not None:
-        run_library(write_json, json_path, res.to_dict())
 
 
 def register(root: typer.Typer) -> None:

@@ -8,6 +8,7 @@ and help texts).
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,17 @@ from socialpref.llm.config import LLMTrainConfig
 from socialpref.llm.hh import LENGTH_POLICIES
 from socialpref.llm.relabel import DATASETS, TIES
 from socialpref_cli.common import (
-    atomic_path,
+    FORCE_OPTION,
+    check_outputs,
     console,
-    err_console,
+    emit,
     fail,
+    json_bytes,
     parse_seeds,
+    progress_bar,
     run_library,
-    write_json,
+    status,
+    warn,
 )
 from socialpref_cli.config_options import config_options
 
@@ -84,21 +89,27 @@ def relabel(
         "drop", help=f"Average-reward ties, --dataset test only: {' or '.join(TIES)}."
     ),
     subsets: str = typer.Option("helpful-base,harmless-base", help=SUBSETS_HELP),
-    force: bool = typer.Option(False, help="Replace an existing folder socialpref did not write."),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Write relabelled pairs in TRL's preference format: a `datasets` folder and pairs.jsonl."""
-    preference_data, models = _import("preference_data", "models")
-    from socialpref.report.folder import write_folder_atomically
+    from socialpref.outputs import prepare_folder, write_folder_atomically
 
-    tok = run_library(models.load_tokenizer, tokenizer)
-    pairs = run_library(
-        preference_data.build_preference_dataset, data, tok, dataset, seed, split, max_length,
-        length_policy, ties, _subsets(subsets),
-    )  # fmt: skip
-    run_library(
-        write_folder_atomically, out, lambda tmp: preference_data.write_preference_dataset(pairs, tmp),
-        force=force, marker_info={"kind": "llm-relabel"},
-    )  # fmt: skip
+    inputs = [data, tokenizer]
+    run_library(prepare_folder, out, force, inputs=inputs, kind="llm-relabel", notify=warn)
+    preference_data, models = _import("preference_data", "models")
+    with status("socialpref llm relabel") as step:
+        step("loading the tokenizer")
+        tok = run_library(models.load_tokenizer, tokenizer)
+        step("reading, relabelling and tokenizing the pairs")
+        pairs = run_library(
+            preference_data.build_preference_dataset, data, tok, dataset, seed, split, max_length,
+            length_policy, ties, _subsets(subsets),
+        )  # fmt: skip
+        step(f"writing {out}")
+        run_library(
+            write_folder_atomically, out, lambda tmp: preference_data.write_preference_dataset(pairs, tmp),
+            force=force, kind="llm-relabel", inputs=inputs, notify=warn,
+        )  # fmt: skip
     i = pairs.info
     ties_note = (
         f", average-reward ties: {i['ties_found']} ({'dropped' if i['ties_dropped'] else 'kept'})"
@@ -112,17 +123,23 @@ def relabel(
     )
 
 
-def _prepare_output_dir(output_dir: Path, resume: bool, force: bool) -> None:
-    """Check and create the training folder (main process); marker first, so resume can trust it."""
-    from socialpref.report.folder import MARKER, check_target, is_report_folder
+def _prepare_output_dir(output_dir: Path, resume: bool, force: bool, inputs: list[Path]) -> None:
+    """Check and create the training folder (main process); marker first, so resume can trust it.
 
+    The folder follows the rules of :func:`socialpref.outputs.check_target` (a folder with
+    files socialpref did not write, or that holds an input, is never replaced); it is not
+    written atomically, since a run keeps checkpoints there as it goes (see ``--resume``).
+    """
+    from socialpref.outputs import MARKER, check_file_target, is_report_folder, prepare_folder
+
+    check_file_target(output_dir / "results.json", "--output-dir")
     if resume:
         if not is_report_folder(output_dir):
             raise OutputError(
                 f"Nothing to resume in {output_dir}: it is not a folder written by `socialpref llm train`."
             )
         return
-    path = check_target(output_dir, force)
+    path = prepare_folder(output_dir, force, inputs=inputs, kind="llm-train", notify=warn)
     if path.exists():
         if any(path.glob("seed-*")) and not force:
             raise OutputError(
@@ -137,19 +154,17 @@ def _prepare_output_dir(output_dir: Path, resume: bool, force: bool) -> None:
 
 
 class _Progress:
-    """A rich progress bar on stderr over the optimizer steps of each seed (hidden off a terminal)."""
+    """A rich progress bar on stderr over the optimizer steps of each seed (hidden off a
+    terminal and with --quiet)."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
-        self.bar = Progress(
+        self.bar = progress_bar(
             "[progress.description]{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=not err_console.is_terminal,
         )
 
     def callback(self, seed: int) -> Any:
@@ -184,7 +199,11 @@ def train(
     resume: bool = typer.Option(
         False, help="Continue every seed from its newest checkpoint in --output-dir."
     ),
-    force: bool = typer.Option(False, help="Replace an existing --output-dir."),
+    force: bool = typer.Option(
+        False,
+        help="Start over in an --output-dir that holds a previous run, or that another socialpref "
+        "command wrote. A folder with files socialpref did not write is never replaced.",
+    ),
 ) -> None:
     """Train LoRA DPO policies or reward models with TRL on relabelled pairs, one run per seed."""
     config = run_library(LLMTrainConfig, **config_fields)
@@ -199,7 +218,7 @@ def train(
     run_library(resolve_precision, config)
     state = accelerate.PartialState()  # one per process under torchrun / accelerate launch
     if state.is_main_process:
-        run_library(_prepare_output_dir, output_dir, resume, force)
+        run_library(_prepare_output_dir, output_dir, resume, force, [model, data])
     state.wait_for_everyone()
     progress = _Progress()
 
@@ -230,11 +249,20 @@ def train(
     if not state.is_main_process:
         return
     payload = result.to_dict()
-    write_json(output_dir / "results.json", payload)
-    with atomic_path(output_dir / "accuracy.png") as tmp:
+
+    def accuracy_png() -> bytes:
+        buf = io.BytesIO()
         figure.plot_accuracies([payload]).savefig(
-            tmp, format="png", dpi=120, metadata={"Software": None}
+            buf, format="png", dpi=120, metadata={"Software": None}
         )
+        return buf.getvalue()
+
+    emit(
+        [
+            (output_dir / "results.json", lambda: json_bytes(payload)),
+            (output_dir / "accuracy.png", accuracy_png),
+        ]
+    )
     s, c = payload["summary"], result.counts
     _say(
         f"{config.objective} / {config.dataset}: mean accuracy {100 * s['mean']:.2f}% (quartiles "
@@ -261,17 +289,22 @@ def evaluate(
     max_test_pairs: int | None = typer.Option(None, help="Use only the first N test pairs."),
     batch_size: int = typer.Option(8, help="Pairs per evaluation batch."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    out: Path | None = typer.Option(None, help="Also write the result as JSON to this file."),
+    out: Path | None = typer.Option(
+        None, help="Also write the result as JSON to this file ('-': standard output)."
+    ),
 ) -> None:
     """Accuracy of a saved adapter: share of test pairs ordered as the average reward orders them."""
+    check_outputs(("--out", out))
     (experiment,) = _import("experiment")
-    result = run_library(
-        experiment.evaluate_adapter, model, adapter, data, max_length=max_length, subsets=_subsets(subsets),
-        max_test_pairs=max_test_pairs, batch_size=batch_size, device=device, ties=ties,
-        length_policy=length_policy,
-    )  # fmt: skip
-    if out is not None:
-        write_json(out, result.to_dict())
+    with status("socialpref llm eval") as step:
+        step(f"loading {adapter} and scoring the test pairs")
+        result = run_library(
+            experiment.evaluate_adapter, model, adapter, data, max_length=max_length, subsets=_subsets(subsets),
+            max_test_pairs=max_test_pairs, batch_size=batch_size, device=device, ties=ties,
+            length_policy=length_policy,
+        )  # fmt: skip
+    if emit([(out, lambda: json_bytes(result))]):
+        return
     _say(
         f"{result.objective} adapter {adapter}: accuracy {100 * result.accuracy:.2f}% on "
         f"{result.test_pairs} test pairs ({result.test_ties} average-reward ties, {ties})"

@@ -123,7 +123,7 @@ app = typer.Typer(
     name="socialpref",
     help="Social-choice analysis of heterogeneous preferences: NBC (what DPO optimises) vs average reward.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     cls=LazyGroup,
 )
@@ -148,6 +148,23 @@ def main(
     debug: bool = typer.Option(
         False, "--debug", help="Show the traceback of every error, not one line."
     ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        help="No progress on stderr (it is hidden anyway when stderr is not a terminal).",
+    ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="Say each step on stderr, with the seconds since the command started.",
+    ),
 ) -> None:
-    """socialpref: rank options by Normalized Borda Count and by average reward, and compare."""
+    """socialpref: rank options by Normalized Borda Count and by average reward, and compare.
+
+    Every file option takes '-' for standard output; results go to stdout, progress, warnings
+    and errors to stderr.
+    """
+    from socialpref_cli.common import ROOT, RootOptions
+
     ctx.meta[DEBUG_KEY] = debug
+    vars(ROOT).update(vars(RootOptions(debug, quiet, verbose)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from socialpref.app import AnalysisOptions, SweepOptions
-from socialpref_cli.common import console, status, warn_run
+from socialpref_cli.common import FORCE_OPTION, console, status, warn, warn_run
 from socialpref_cli.constants import EXIT_SKIPPED, HELP
 from socialpref_cli.options import analysis_options
 
@@ -55,20 +55,19 @@ def report(
         "--include",
         help="A result JSON of another command (counterexamples, train) to show; repeatable.",
     ),
-    force: bool = typer.Option(
-        False, "--force", help="Replace the output folder even if socialpref did not write it."
-    ),
+    force: bool = FORCE_OPTION,
     *,
     options: AnalysisOptions,
     sweep: SweepOptions,
 ) -> None:
     """Write a report (markdown, and one HTML page) with tables and figures: NBC vs average reward vs the other targets, sensitivity, uncertainty."""
-    from socialpref.report import build_survey_report, check_target, write_report
+    from socialpref.outputs import prepare_folder
+    from socialpref.report import build_survey_report, write_report
     from socialpref.report.markdown import slug
 
     if out is None:
         out = Path("reports") / slug(sources[0].stem)
-    check_target(out, force)
+    prepare_folder(out, force, inputs=[*sources, *includes], kind="report", notify=warn)
     with status("socialpref report") as step:
         built = build_survey_report(
             sources,
@@ -90,14 +89,13 @@ def demo(
     out: Path = typer.Option(
         None, "--out", "-o", help="Output folder (default reports/demo/ of the checkout)."
     ),
-    force: bool = typer.Option(
-        False, "--force", help="Replace the output folder even if socialpref did not write it."
-    ),
+    force: bool = FORCE_OPTION,
 ) -> None:
-    """The main job: report on the embedded demo wave (data/demo/ATP W900.sav) into reports/demo/."""
+    """The main job: report on the demo wave that ships with socialpref into reports/demo/."""
     from socialpref.report import run_demo
 
-    path = run_demo(out, force=force, command=_command_line("demo"))
+    with status("socialpref demo") as step:
+        path = run_demo(out, force=force, command=_command_line("demo"), progress=step, notify=warn)
     _done(path)
 
 

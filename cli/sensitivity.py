@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from socialpref.app import AnalysisOptions, SweepOptions, SweepRun, analyze_sources, sweep_sources
 from socialpref_cli.common import (
+    FORMAT_OPTION,
+    Format,
+    check_format,
+    check_outputs,
     console,
-    err_console,
-    json_writer,
+    emit,
+    flat,
+    json_bytes,
+    png_bytes,
+    print_result,
+    progress_bar,
     status,
     warn_run,
-    write_together,
 )
 from socialpref_cli.constants import EXIT_SKIPPED, HELP
 from socialpref_cli.options import analysis_options
@@ -86,41 +92,61 @@ def _summary_table(run: SweepRun) -> Table:
     return table
 
 
+def _rows(run: SweepRun) -> list[dict[str, Any]]:
+    """``--format csv``: one row per kept question (the JSON of each, flattened)."""
+    return [
+        flat({k: v for k, v in q.to_dict().items() if k != "distribution"})
+        for q in run.sensitivity.kept
+    ]
+
+
 @analysis_options(sweep=True)
 def sensitivity_command(
     sources: list[Path] = typer.Argument(
         ..., help="ATP waves (.sav, .dta) or crosstabs (.csv/.parquet)."
     ),
     json_path: Path | None = typer.Option(
-        None, "--json", help="Write the results as JSON here.", dir_okay=False
+        None,
+        "--json",
+        help="Write the results as JSON here ('-': standard output).",
+        dir_okay=False,
     ),
     plot_path: Path | None = typer.Option(
-        None, "--plot", help="Write the CDF of minimal TVs (PNG) here.", dir_okay=False
+        None,
+        "--plot",
+        help="Write the CDF of minimal TVs (PNG) here ('-': standard output).",
+        dir_okay=False,
     ),
+    fmt: Format = FORMAT_OPTION,
     *,
     options: AnalysisOptions,
     sweep: SweepOptions,
 ) -> None:
     """Smallest total-variation change of the sampling distribution that changes NBC's order."""
+    files = (("--json", json_path), ("--plot", plot_path))
+    check_outputs(*files)
+    check_format(fmt, *files)
     with status("socialpref") as step:
         analysis = analyze_sources(sources, options, progress=step)
-    with Progress(console=err_console, transient=True) as bar:
+    with progress_bar(*Progress.get_default_columns(), MofNCompleteColumn()) as bar:
         task = bar.add_task(f"min-TV ({sweep.solver})", total=len(analysis.questions))
         run = sweep_sources(analysis, sweep, progress=lambda n: bar.advance(task, n))
-    outputs: list[tuple[Path, Callable[[Path], object]]] = []
-    if json_path is not None:
-        outputs.append((json_path, json_writer(run)))
-    if plot_path is not None:
-        from socialpref.report.figures import save_png
+
+    def plot() -> bytes:
         from socialpref.report.figures_sensitivity import plot_min_tv_cdf
 
-        figure = plot_min_tv_cdf(list(run.sensitivity.min_tvs), base_label=run.base_label)
-        outputs.append((plot_path, lambda path: save_png(figure, path)))
-    write_together(outputs)
+        return png_bytes(plot_min_tv_cdf(list(run.sensitivity.min_tvs), base_label=run.base_label))
+
+    taken = emit([(json_path, lambda: json_bytes(run)), (plot_path, plot)])
     warn_run(analysis, run.notes)
-    if len(run.sensitivity.kept) <= MAX_ROWS:
-        console.print(_questions_table(run))
-    console.print(_summary_table(run))
+
+    def tables() -> None:
+        if len(run.sensitivity.kept) <= MAX_ROWS:
+            console.print(_questions_table(run))
+        console.print(_summary_table(run))
+
+    if not taken:
+        print_result(fmt, tables, lambda: run, lambda: _rows(run))
     if not analysis.complete:
         raise typer.Exit(EXIT_SKIPPED)
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +15,19 @@ from socialpref.app import AnalysisOptions, analyze_sources
 from socialpref.surveys import INCLUDABLE_KINDS, QuestionAnalysis, SurveyAnalysis, read_source
 from socialpref.targets import TARGET_NAMES
 from socialpref_cli.common import (
+    FORMAT_OPTION,
+    Format,
+    check_format,
+    check_outputs,
     console,
-    json_writer,
+    csv_bytes,
+    emit,
+    flat,
+    json_bytes,
+    print_result,
     status,
     warn,
     warn_run,
-    write_json,
-    write_together,
 )
 from socialpref_cli.constants import EXIT_SKIPPED, HELP
 from socialpref_cli.options import analysis_options
@@ -39,6 +43,8 @@ WEIGHT_OPTION = typer.Option(
 UNWEIGHTED_OPTION = typer.Option(
     False, "--unweighted", help="Count people instead of weighting them."
 )
+#: The header of an empty ``--csv``.
+CSV_FIELDS = ("source", "question", "option")
 #: Column titles of the targets in tables.
 TARGET_TITLES = {
     "average_reward": "average reward",
@@ -64,32 +70,7 @@ def _shorten(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@app.command("list")
-def list_command(
-    source: Path = SOURCE_ARG,
-    weight: str | None = WEIGHT_OPTION,
-    unweighted: bool = UNWEIGHTED_OPTION,
-    json_path: Path | None = typer.Option(
-        None, "--json", help="Write every column with its class as JSON here.", dir_okay=False
-    ),
-) -> None:
-    """List every column of a source with its class; questions with their options."""
-    survey = read_source(source, weight=weight, unweighted=unweighted)
-    if survey.n_bad_weights:
-        warn(
-            f"{survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
-            f"weight in {survey.weight_column}; they are excluded."
-        )
-    rows = survey.summary()
-    if json_path is not None:
-        payload = {
-            "source": survey.source,
-            "kind": survey.kind,
-            "n_respondents": survey.n_respondents,
-            "file_label": survey.file_label,
-            "columns": [r.to_dict() for r in rows],
-        }
-        write_json(json_path, payload)
+def _list_tables(survey: Any, rows: list[Any]) -> None:
     title = f"{survey.source} ({survey.kind}, {len(survey.questions)} questions"
     title += f", {survey.n_respondents} respondents)" if survey.kind == "wave" else ")"
     table = Table(title=title, title_justify="left", caption=survey.file_label or None)
@@ -116,6 +97,47 @@ def list_command(
     if survey.demographics:
         console.print(
             f"Demographic (type) columns: {', '.join(survey.demographics)}", highlight=False
+        )
+
+
+@app.command("list")
+def list_command(
+    source: Path = SOURCE_ARG,
+    weight: str | None = WEIGHT_OPTION,
+    unweighted: bool = UNWEIGHTED_OPTION,
+    json_path: Path | None = typer.Option(
+        None,
+        "--json",
+        help="Write every column with its class as JSON here ('-': standard output).",
+        dir_okay=False,
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List every column of a source with its class; questions with their options."""
+    check_outputs(("--json", json_path))
+    check_format(fmt, ("--json", json_path))
+    with status("socialpref") as step:
+        step(f"reading {source.name}")
+        survey = read_source(source, weight=weight, unweighted=unweighted)
+    if survey.n_bad_weights:
+        warn(
+            f"{survey.source}: {survey.n_bad_weights} respondents have a missing or zero "
+            f"weight in {survey.weight_column}; they are excluded."
+        )
+    rows = survey.summary()
+    payload = {
+        "source": survey.source,
+        "kind": survey.kind,
+        "n_respondents": survey.n_respondents,
+        "file_label": survey.file_label,
+        "columns": [r.to_dict() for r in rows],
+    }
+    if not emit([(json_path, lambda: json_bytes(payload))]):
+        print_result(
+            fmt,
+            lambda: _list_tables(survey, rows),
+            lambda: payload,
+            lambda: [flat(r.to_dict()) for r in rows],
         )
 
 
@@ -175,20 +197,7 @@ def _design_line(qa: QuestionAnalysis) -> str:
     )
 
 
-@app.command("show")
-@analysis_options(exclude=("questions", "strict"))
-def show_command(
-    source: Path = SOURCE_ARG,
-    question: str = typer.Argument(..., help="Question name (see `surveys list`)."),
-    *,
-    options: AnalysisOptions,
-) -> None:
-    """Show one question: shares and rewards per type, both rankings with intervals, every target."""
-    run = analyze_sources(
-        [source], dataclasses.replace(options, questions=(question,), strict=True)
-    )
-    warn_run(run)
-    (qa,) = run.questions
+def _show_tables(qa: QuestionAnalysis) -> None:
     for table in _question_tables(qa):
         console.print(table)
     verdict = {"agree": "agree", "differ": "[bold red]differ[/]"}.get(
@@ -207,12 +216,25 @@ def show_command(
     console.print(_targets_table([qa]))
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    fields = list(dict.fromkeys(k for r in rows for k in r)) or ["source", "question", "option"]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
+@app.command("show")
+@analysis_options(exclude=("questions", "strict"))
+def show_command(
+    source: Path = SOURCE_ARG,
+    question: str = typer.Argument(..., help="Question name (see `surveys list`)."),
+    fmt: Format = FORMAT_OPTION,
+    *,
+    options: AnalysisOptions,
+) -> None:
+    """Show one question: shares and rewards per type, both rankings with intervals, every target."""
+    with status("socialpref") as step:
+        run = analyze_sources(
+            [source],
+            dataclasses.replace(options, questions=(question,), strict=True),
+            progress=step,
+        )
+    warn_run(run)
+    (qa,) = run.questions
+    print_result(fmt, lambda: _show_tables(qa), lambda: qa, lambda: run.merged.to_rows())
 
 
 def _summary_table(result: SurveyAnalysis) -> Table:
@@ -288,34 +310,55 @@ def analyze_command(
         ..., help="One or more waves (.sav, .dta) or crosstabs (.csv/.parquet)."
     ),
     json_path: Path | None = typer.Option(
-        None, "--json", help="Write the results as JSON here.", dir_okay=False
+        None,
+        "--json",
+        help="Write the results as JSON here ('-': standard output).",
+        dir_okay=False,
     ),
     csv_path: Path | None = typer.Option(
-        None, "--csv", help="Write one row per option as CSV here.", dir_okay=False
+        None,
+        "--csv",
+        help="Write one row per option as CSV here ('-': standard output).",
+        dir_okay=False,
     ),
+    fmt: Format = FORMAT_OPTION,
     *,
     options: AnalysisOptions,
 ) -> None:
     """Analyse every question (or each --question) of every source; the rest is listed as skipped."""
+    files = (("--json", json_path), ("--csv", csv_path))
+    check_outputs(*files)
+    check_format(fmt, *files)
     with status("socialpref") as step:
         run = analyze_sources(sources, options, progress=step)
     result = run.merged
-    outputs: list[tuple[Path, Callable[[Path], object]]] = []
-    if json_path is not None:
-        outputs.append((json_path, json_writer(run)))
-    if csv_path is not None:
-        rows = result.to_rows()
-        outputs.append((csv_path, lambda path: _write_csv(path, rows)))
-    write_together(outputs)
+    taken = emit(
+        [
+            (json_path, lambda: json_bytes(run)),
+            (csv_path, lambda: csv_bytes(result.to_rows(), CSV_FIELDS)),
+        ]
+    )
     warn_run(run)
-    console.print(_summary_table(result))
-    console.print(_targets_table(result.questions))
-    excluded = _excluded_table(result, options.preprocessing == "paper")
-    if excluded is not None:
-        console.print(excluded)
     failed = result.unanalysable
     for s in failed:
         warn(f"{s.source} {s.question}: {s.reason}", tag="Skipped")
+    if not taken:
+        print_result(
+            fmt,
+            lambda: _analyze_tables(result, options.preprocessing == "paper"),
+            lambda: run,
+            result.to_rows,
+        )
+    if not run.complete:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def _analyze_tables(result: SurveyAnalysis, paper: bool) -> None:
+    console.print(_summary_table(result))
+    console.print(_targets_table(result.questions))
+    excluded = _excluded_table(result, paper)
+    if excluded is not None:
+        console.print(excluded)
     n_diff = sum(q.tops_differ for q in result.questions)
     n_unsupported = sum(q.tops_differ_supported is False for q in result.questions)
     support = f" ({n_unsupported} not supported by the bootstrap)" if n_unsupported else ""
@@ -323,12 +366,10 @@ def analyze_command(
     n = len(result.questions)
     console.print(
         f"{n} question{'' if n == 1 else 's'} analysed, {len(result.excluded)} columns not analysed "
-        f"for their class, {len(failed)} could not be analysed; top choices of the average reward "
-        f"and NBC differ in {n_diff}{support}; the targets disagree in {n_targets}.",
+        f"for their class, {len(result.unanalysable)} could not be analysed; top choices of the "
+        f"average reward and NBC differ in {n_diff}{support}; the targets disagree in {n_targets}.",
         highlight=False,
     )
-    if not run.complete:
-        raise typer.Exit(EXIT_SKIPPED)
 
 
 def register(root: typer.Typer) -> None:

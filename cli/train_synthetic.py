@@ -12,7 +12,17 @@ import typer
 
 from socialpref.errors import MissingExtraError
 from socialpref.train.config import TrainConfig
-from socialpref_cli.common import atomic_path, console, fail, parse_seeds, run_library, write_json
+from socialpref_cli.common import (
+    FORCE_OPTION,
+    console,
+    fail,
+    json_bytes,
+    parse_seeds,
+    progress_bar,
+    run_library,
+    status,
+    warn,
+)
 from socialpref_cli.config_options import CliField, config_options
 
 
@@ -50,6 +60,9 @@ def format_seeds(seeds: tuple[int, ...]) -> str:
     return ",".join(parts)
 
 
+#: The kind of folder ``train synthetic --out`` writes (its marker says so).
+KIND = "train-synthetic"
+
 # The options of TrainConfig's fields: these flags differ from --field-name, and two fields are
 # written differently at the command line (seeds as ranges, the reference as a file).
 FLAGS = {
@@ -81,13 +94,23 @@ def synthetic(
     threads: int = typer.Option(
         1, "--threads", min=1, help="torch CPU threads (1 is fastest for these tiny ops)."
     ),
-    out: Path = typer.Option(Path("reports/train-synthetic"), "--out", help="Output folder."),
+    out: Path = typer.Option(
+        Path("reports/train-synthetic"),
+        "--out",
+        help="Output folder: results.json and the figures, written together.",
+    ),
     figures: bool = typer.Option(
         True, "--figures/--no-figures", help="Write fig3_rewards.png and fig4_policies.png."
     ),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Train policies on the paper's synthetic environment (Section 7.2): DPO, corrected DPO, consistent losses."""
+    from socialpref.outputs import prepare_folder, write_folder_atomically
+
     ref_table, ref_file = read_reference(config_fields["reference"])
+    reference = config_fields["reference"]
+    inputs = [] if ref_file is None else [reference]
+    run_library(prepare_folder, out, force, inputs=inputs, kind=KIND, notify=warn)
     try:
         import torch
 
@@ -97,24 +120,16 @@ def synthetic(
         raise fail(str(exc)) from None
     except ImportError:
         raise fail(str(MissingExtraError("torch", "train", "Policy training"))) from None
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     torch.set_num_threads(threads)
     config = run_library(TrainConfig, **{**config_fields, "reference": ref_table})
-    bar = Progress(
+    bar = progress_bar(
         TextColumn("training"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} steps"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=console,
-        transient=True,
     )
     with bar:
         task = bar.add_task("train", total=None)
@@ -124,29 +139,35 @@ def synthetic(
     payload = results.to_dict()
     if ref_file is not None:  # the file's name and SHA-256 beside the table's own hash
         payload["config"]["reference"] = {**ref_file, **payload["config"]["reference"]}
-    pngs = {}
-    if figures:  # rendered before anything is written, so a failure leaves nothing half-written
-        for name, make in (
-            ("fig3_rewards.png", figure_rewards),
-            ("fig4_policies.png", figure_policies),
-        ):
-            buf = io.BytesIO()
-            make(payload).savefig(buf, format="png", metadata=PNG_METADATA)
-            pngs[name] = buf.getvalue()
-    write_json(out / "results.json", payload)
-    for name, data in pngs.items():
-        with atomic_path(out / name) as tmp:
-            tmp.write_bytes(data)
+
+    def fill(folder: Path) -> None:
+        (folder / "results.json").write_bytes(json_bytes(payload))
+        if figures:
+            for name, make in (
+                ("fig3_rewards.png", figure_rewards),
+                ("fig4_policies.png", figure_policies),
+            ):
+                make(payload).savefig(folder / name, format="png", metadata=PNG_METADATA)
+
+    with status("socialpref train synthetic") as step:
+        step("results and figures")
+        run_library(
+            write_folder_atomically, out, fill, force=force, kind=KIND, inputs=inputs, notify=warn
+        )
     for row in payload["summary"]:
         alpha_text = "" if row["alpha"] is None else f" alpha={row['alpha']:g}"
         console.print(
             f"{row['method']}{alpha_text}: KL(pi*||pi)={row['kl_to_optimal']:.4f} "
             f"spearman_nbc={row['spearman_nbc']:.3f} spearman_avg={row['spearman_average']:.3f} "
-            f"peak_delta={row['peak_delta']} mass0={row['mass_at_0']:.4f} mass10={row['mass_at_pm10']:.4f}"
+            f"peak_delta={row['peak_delta']} mass0={row['mass_at_0']:.4f} mass10={row['mass_at_pm10']:.4f}",
+            highlight=False,
+            soft_wrap=True,
         )
     console.print(
         f"{len(payload['runs'])} runs on {payload['device']} in {payload['training_s']:.1f} s "
-        f"(sampling {payload['sampling_s']:.2f} s); wrote {out / 'results.json'}"
+        f"(sampling {payload['sampling_s']:.2f} s); wrote {out / 'results.json'}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -1,8 +1,10 @@
-"""Write the SYNTHETIC demo wave ``data/demo/ATP W900.sav`` (Pew ATP format, not Pew data).
+"""Write the SYNTHETIC demo wave ``socialpref/data/ATP W900.sav`` (Pew ATP format, not Pew data).
 
 Deterministic from its seed: ``python data/make_demo_wave.py [--seed 900] [--out PATH]``.
 The respondents come from :func:`wavegen.demo_wave` (data/wavegen.py); the file label says
-that the data are synthetic.
+that the data are synthetic. The file is package data: it ships in the wheel, and
+``socialpref demo`` reads it with :mod:`importlib.resources`; ``data/demo/ATP W900.sav`` is a
+symbolic link to it, the path by which the checkout's examples and tests name it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from wavegen import DEMO_RESPONDENTS, DEMO_SEED, demo_wave, write_wave
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "demo" / "ATP W900.sav"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "socialpref" / "data" / "ATP W900.sav"
 
 
 def main(argv: list[str] | None = None) -> int:

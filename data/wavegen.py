@@ -1,6 +1,6 @@
 """SYNTHETIC survey waves in the Pew ATP format (not Pew data), deterministic from a seed.
 
-:func:`demo_wave` builds the respondents of ``data/demo/ATP W900.sav``: ``QKEY``, the weight
+:func:`demo_wave` builds the respondents of ``socialpref/data/ATP W900.sav``: ``QKEY``, the weight
 ``WEIGHT_W900``, ``F_PARTYSUM_FINAL`` with Pew's labels (types Rep 45%, Dem 48%, no lean 7%, as
 in the paper's EV example), ``F_EDUCCAT``, ``F_AGECAT``, ``F_GENDER``, administrative columns and
 20 questions with realistic wording. Each party type answers from a fixed distribution (counts

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,31 @@ def _open_text(path: Path) -> Any:
     return path.open("r", encoding="utf-8")
 
 
+def _read_lines(
+    fh: Any, path: Path, limit: int | None, first: list[str], second: list[str]
+) -> None:
+    """Append the pairs of the open file ``fh`` to ``first`` and ``second``."""
+    for lineno, line in enumerate(fh, start=1):
+        if limit is not None and len(first) >= limit:
+            break
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{lineno}: not a JSON line ({exc.msg}).") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}:{lineno}: expected a JSON object with fields {list(FIELDS)}.")
+        for field in FIELDS:
+            if not isinstance(row.get(field), str):
+                raise DataError(
+                    f"{path}:{lineno}: missing string field {field!r} "
+                    f"(each line needs the fields {list(FIELDS)}; found {sorted(row)})."
+                )
+        first.append(row["chosen"])
+        second.append(row["rejected"])
+
+
 def read_jsonl_pairs(path: str | Path, limit: int | None = None) -> TextPairs:
     """Read ``chosen``/``rejected`` pairs from one ``.jsonl`` or ``.jsonl.gz`` file.
 
@@ -69,36 +95,26 @@ def read_jsonl_pairs(path: str | Path, limit: int | None = None) -> TextPairs:
     ------
     FileNotFoundError
         If the file does not exist.
-    ValueError
-        If a line is not JSON, or lacks a string field ``chosen`` or ``rejected``.
+    DataError
+        If the file is not valid gzip (``.gz``), is truncated or is not UTF-8 text, or a line
+        is not JSON or lacks a string field ``chosen`` or ``rejected``; the message names the
+        file (and the line).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Preference data file not found: {path}")
     first: list[str] = []
     second: list[str] = []
-    with _open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if limit is not None and len(first) >= limit:
-                break
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: not a JSON line ({exc.msg}).") from None
-            if not isinstance(row, dict):
-                raise DataError(
-                    f"{path}:{lineno}: expected a JSON object with fields {list(FIELDS)}."
-                )
-            for field in FIELDS:
-                if not isinstance(row.get(field), str):
-                    raise DataError(
-                        f"{path}:{lineno}: missing string field {field!r} "
-                        f"(each line needs the fields {list(FIELDS)}; found {sorted(row)})."
-                    )
-            first.append(row["chosen"])
-            second.append(row["rejected"])
+    try:
+        with _open_text(path) as fh:
+            _read_lines(fh, path, limit, first, second)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        what = "truncated" if isinstance(exc, EOFError) else "not a valid gzip file"
+        raise DataError(
+            f"{path} is {what} ({exc or type(exc).__name__}); restore or re-download it."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
     return TextPairs(tuple(first), tuple(second), (str(path),) * len(first))
 
 

@@ -256,7 +256,7 @@ def write_preference_dataset(pairs: PreferencePairs, folder: Path) -> None:
     """Write ``pairs`` into ``folder``: a ``datasets`` folder, ``pairs.jsonl`` and ``relabel.json``.
 
     ``folder`` must be new or empty (the caller writes it atomically, see
-    :func:`socialpref.report.folder.write_folder_atomically`).
+    :func:`socialpref.outputs.write_folder_atomically`).
     """
     pairs.to_dataset().save_to_disk(str(folder))
     with (folder / "pairs.jsonl").open("w", encoding="utf-8") as fh:

@@ -39,6 +39,7 @@ from socialpref.report.document import (
     make_table,
     strong,
 )
+from socialpref.report.include_checks import check_include
 from socialpref.report.markdown import number, percent, render_blocks, slug
 
 IncludeKind = Literal["counterexample", "synthetic", "llm"]
@@ -100,7 +101,8 @@ def load_include(path: str | Path, name: str | None = None) -> IncludedResult:
     FileNotFoundError
         The file does not exist.
     DataError
-        The file is not JSON, or its keys match none of :data:`SIGNATURES`.
+        The file is not JSON, its keys match none of :data:`SIGNATURES`, or a field has the
+        wrong type (:func:`socialpref.report.include_checks.check_include`).
     """
     p = Path(path)
     if not p.is_file():
@@ -117,6 +119,7 @@ def load_include(path: str | Path, name: str | None = None) -> IncludedResult:
             f"The --include file {str(p)!r} is not a result file socialpref knows (keys {found}); "
             f"expected the keys of one of: {shapes}."
         )
+    check_include(payload, kind, str(p))
     return IncludedResult(
         kind=kind, path=p, name=str(path) if name is None else name, payload=payload
     )

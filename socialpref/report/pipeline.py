@@ -4,7 +4,7 @@
 :func:`socialpref.app.sweep_sources` (the same steps and policy as ``socialpref surveys
 analyze`` and ``socialpref sensitivity``), hashes the inputs and records every option in the
 provenance; :func:`make_report` then writes the folder atomically. :func:`demo_wave_path`
-finds the embedded demo wave of a repository checkout (``data/demo/ATP W900.sav``), which
+finds the demo wave that ships as package data (``socialpref/data/ATP W900.sav``), which
 ``socialpref demo`` reports on into ``reports/demo/``.
 """
 
@@ -20,8 +20,9 @@ from socialpref.report.includes import IncludedResult, load_include
 from socialpref.report.provenance import InputFile, collect_provenance
 from socialpref.report.survey import SurveyReport, write_report
 
-#: The demo wave, relative to the repository root.
-DEMO_WAVE = Path("data") / "demo" / "ATP W900.sav"
+#: The demo wave: package data of ``socialpref``, named in reports by this path (relative to
+#: the folder that holds the package, the same in a checkout and in an installed wheel).
+DEMO_WAVE = Path("socialpref") / "data" / "ATP W900.sav"
 #: Where ``socialpref demo`` writes, relative to the repository root.
 DEMO_OUT = Path("reports") / "demo"
 
@@ -34,22 +35,23 @@ def repository_root() -> Path:
 
 
 def demo_wave_path() -> Path:
-    """The demo wave: ``data/demo/ATP W900.sav`` of the checkout, else of the working directory.
+    """The demo wave, read from the package's data with :mod:`importlib.resources`.
 
     Raises
     ------
     FileNotFoundError
-        Neither place has it (socialpref installed from a wheel, outside a checkout).
+        The package has no demo wave on disk (an install without its data, a zipped package).
     """
-    candidates = [repository_root() / DEMO_WAVE, Path.cwd() / DEMO_WAVE]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"The demo wave {str(DEMO_WAVE)!r} was not found (looked in {', '.join(str(c.parent) for c in candidates)}); "
-        "run socialpref demo from a checkout of the repository (pip install -e .), "
-        "or regenerate it with python data/make_demo_wave.py."
-    )
+    from importlib.resources import files
+
+    resource = files("socialpref").joinpath(*DEMO_WAVE.parts[1:])
+    if not isinstance(resource, Path) or not resource.is_file():
+        raise FileNotFoundError(
+            f"The demo wave {str(DEMO_WAVE)!r} is not in this installation of socialpref "
+            f"({resource}); reinstall it from a wheel or a checkout (pip install -e .), or "
+            "regenerate the wave with python data/make_demo_wave.py."
+        )
+    return resource
 
 
 def provenance_options(run: SweepRun) -> dict[str, Any]:
@@ -166,25 +168,31 @@ def make_report(
 
 
 def run_demo(
-    out: str | Path | None = None, *, force: bool = False, command: str = "socialpref demo"
+    out: str | Path | None = None,
+    *,
+    force: bool = False,
+    command: str = "socialpref demo",
+    progress: Callable[[str], object] | None = None,
+    notify: Callable[[str], object] | None = None,
 ) -> Path:
-    """The main job: the report of the demo wave into ``reports/demo/`` of the checkout.
+    """The main job: the report of the demo wave into ``reports/demo/``.
 
-    The wave is named by its path relative to the checkout in the provenance, so the report
-    does not depend on where the checkout lies.
+    ``reports/demo/`` is that of the checkout when socialpref runs from one (``pip install
+    -e .``), else of the working directory. The wave is named :data:`DEMO_WAVE` in the
+    provenance, so the report does not depend on where socialpref is installed. What a killed
+    run left beside the folder is put back or removed first, each action said to ``notify``
+    (:func:`socialpref.outputs.prepare_folder`).
     """
+    from socialpref.outputs import prepare_folder
+
     wave = demo_wave_path()
     root = repository_root()
-    target = (
-        Path(out)
-        if out is not None
-        else (root / DEMO_OUT if (root / DEMO_WAVE).is_file() else DEMO_OUT)
+    checkout = (root / "pyproject.toml").is_file()
+    target = Path(out) if out is not None else (root / DEMO_OUT if checkout else DEMO_OUT)
+    prepare_folder(target, force, inputs=[wave], kind="report", notify=notify)
+    return make_report(
+        [wave], target, force=force, command=command, names=[str(DEMO_WAVE)], progress=progress
     )
-    try:
-        shown = str(wave.relative_to(root))
-    except ValueError:
-        shown = str(wave)
-    return make_report([wave], target, force=force, command=command, names=[shown])
 
 
 __all__ = [

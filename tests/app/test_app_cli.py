@@ -42,7 +42,7 @@ def _analyze_command() -> click.Command:
 
 def test_the_faces_accept_the_same_analysis_options() -> None:
     analyze, sens, report = _analyze_command(), load_command("sensitivity"), load_command("report")
-    shared = _flags(analyze) - {"--json", "--csv", "--help"}
+    shared = _flags(analyze) - {"--json", "--csv", "--format", "--help"}
     assert {"--types", "--weight", "--unweighted", "--keep-dk", "--preprocessing",
             "--include-kind", "--bins", "--model", "--sampling", "--question", "-q",
             "--bootstrap", "--seed", "--beta", "--strict"} <= shared  # fmt: skip

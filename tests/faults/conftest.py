@@ -55,16 +55,36 @@ def run_in_process(argv: Sequence[str]) -> Outcome:
     return Outcome(result.exit_code, result.stdout, stderr, tb)
 
 
-def run_subprocess(argv: Sequence[str], cwd: Path | None = None, timeout: float = 300) -> Outcome:
-    """``socialpref ARGV`` as its own process (a real stderr, real signals)."""
-    code = "from socialpref_cli.main import app; app(prog_name='socialpref')"
+#: ``python -c CODE ARGV`` runs ``socialpref ARGV``.
+CODE = "from socialpref_cli.main import app; app(prog_name='socialpref')"
+
+
+def command(argv: Sequence[str], prefix: Sequence[str] = ()) -> list[str]:
+    """The process's command line: ``PREFIX python -c CODE ARGV``."""
+    return [*prefix, sys.executable, "-c", CODE, *argv]
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment of a process of the corpus: this one's, :data:`ENV` and ``extra``."""
+    return {**os.environ, **ENV, **extra}
+
+
+def run_subprocess(
+    argv: Sequence[str],
+    cwd: Path | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+) -> Outcome:
+    """``socialpref ARGV`` as its own process (a real stderr, real signals), with ``env``
+    added to its environment and ``prefix`` before the interpreter (``unshare ...``)."""
     proc = subprocess.run(
-        [sys.executable, "-c", code, *argv],
+        command(argv, prefix),
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=timeout,
-        env={**os.environ, **ENV},
+        env=process_env(**(env or {})),
     )
     tb = proc.stderr if "Traceback (most recent call last)" in proc.stderr else ""
     return Outcome(proc.returncode, proc.stdout, proc.stderr, tb)

@@ -144,13 +144,6 @@ def hh_data(work: Path, content: bytes) -> Path:
 
 # ------------------------------------------------------------------------------ the table
 
-#: Defects another part of socialpref owns: strict, so that the fix shows as a failure to unmark.
-XFAIL_LLM = pytest.mark.xfail(
-    strict=True,
-    reason="socialpref/llm/hh.py: a bad .jsonl.gz ends in gzip's message without the file "
-    "('Not a gzipped file'), or in an EOFError that typer reports as 'Aborted!'",
-)
-
 
 @dataclass(frozen=True)
 class Fault:
@@ -320,6 +313,41 @@ def _relabel(
 ) -> Callable[[Path], list[str]]:
     """``llm relabel`` of the data ``data`` builds, with the tokenizer folder ``work/tokenizer``."""
     return lambda w: ["llm", "relabel", "--data", str(data(w)), "--tokenizer", str(w / tokenizer), "--dataset", dataset, "--out", str(w / "rl"), "--subsets", "helpful-base"]  # fmt: skip
+
+
+def _ct(w: Path, where: str = "x.csv") -> Path:
+    """The little valid crosstab at ``work/where`` (folders created)."""
+    p = w / where
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(CT_OK, encoding="utf-8")
+    return p
+
+
+def _file(w: Path, name: str = "f") -> Path:
+    (w / name).write_text("a file, not a folder\n")
+    return w / name
+
+
+def _marked(w: Path, name: str, kind: str) -> Path:
+    """A folder that ``socialpref KIND`` wrote (marker listing its one file)."""
+    folder = w / name
+    folder.mkdir()
+    (folder / "results.json").write_text("{}\n")
+    marker = {"files": ["results.json"], "kind": kind, "written_by": "socialpref"}
+    (folder / ".socialpref-report").write_text(json.dumps(marker) + "\n")
+    return folder
+
+
+def _include(payload: dict[str, Any]) -> Callable[[Path], list[str]]:
+    def make(w: Path) -> list[str]:
+        (w / "inc.json").write_text(json.dumps(payload))
+        return ["report", str(_ct(w)), "--out", str(w / "rep"), "--include", str(w / "inc.json")]
+
+    return make
+
+
+def _train_out(out: Callable[[Path], Path], *extra: str) -> Callable[[Path], list[str]]:
+    return lambda w: ["train", "synthetic", "--pairs", "64", "--steps", "2", "--batch-size", "8", "--out", str(out(w)), *extra]  # fmt: skip
 
 
 FAULTS: list[Fault] = [
@@ -756,6 +784,172 @@ FAULTS: list[Fault] = [
         r"nothere\.npy",
         needs=("torch",),
     ),
+    # --- output folders: never replace an input or files socialpref did not write; checked
+    #     before the work; --force only for a folder another socialpref command wrote
+    Fault(
+        "out-holds-input",
+        lambda w: [
+            "report",
+            str(_ct(w, "IN/data/x.csv")),
+            "--out",
+            str(w / "IN" / "data"),
+            "--force",
+        ],
+        r"The output folder '.*IN/data' holds '.*x\.csv', an input of this run; it is never replaced, even with --force",
+    ),
+    Fault(
+        "out-foreign-force",
+        lambda w: ["report", str(_ct(w)), "--out", str(w / "foreign"), "--force"],
+        r"'.*foreign' holds files socialpref did not write \(keep\.txt\); it is never replaced, even with --force",
+    ),
+    Fault(
+        "out-foreign-added-file",
+        lambda w: [
+            "report",
+            str(_ct(w)),
+            "--out",
+            str(_file(_marked(w, "rep", "report"), "notes.txt").parent),
+            "--force",
+        ],
+        r"holds files socialpref did not write \(notes\.txt\)",
+    ),
+    Fault(
+        "out-other-command",
+        lambda w: ["report", str(_ct(w)), "--out", str(_marked(w, "run", "train-synthetic"))],
+        r"'.*run' was written by another socialpref command \(train-synthetic, not report\); pass --force",
+    ),
+    Fault(
+        "out-is-a-file",
+        lambda w: ["report", str(_ct(w)), "--out", str(_file(w))],
+        r"The output path '.*/f' exists and is not a folder",
+    ),
+    Fault(
+        "out-under-a-file",
+        lambda w: ["report", str(_ct(w)), "--out", str(_file(w) / "rep")],
+        r"The output folder path '.*f/rep' cannot be created: '.*/f' is a file, not a folder",
+    ),
+    Fault(
+        "demo-out-foreign",
+        lambda w: ["demo", "--out", str(w / "foreign")],
+        r"holds files socialpref did not write \(keep\.txt\)",
+    ),
+    Fault(
+        "train-out-file",
+        _train_out(_file),
+        r"The output path '.*/f' exists and is not a folder",
+    ),
+    Fault(
+        "train-out-foreign",
+        _train_out(lambda w: w / "foreign", "--force"),
+        r"holds files socialpref did not write \(keep\.txt\)",
+    ),
+    Fault(
+        "train-out-under-a-file",
+        _train_out(lambda w: _file(w) / "run"),
+        r"'.*/f' is a file, not a folder",
+    ),
+    Fault(
+        "train-out-other-command",
+        _train_out(lambda w: _marked(w, "rep", "report")),
+        r"another socialpref command \(report, not train-synthetic\)",
+    ),
+    # --- output files: checked before the work, written together or not at all
+    Fault(
+        "sens-plot-under-a-file",
+        lambda w: [
+            "sensitivity",
+            str(_ct(w)),
+            "--json",
+            str(w / "out.json"),
+            "--plot",
+            str(_file(w) / "x.png"),
+        ],
+        r"The --plot path '.*f/x\.png' cannot be created: '.*/f' is a file",
+    ),
+    Fault(
+        "sens-plot-is-a-folder",
+        lambda w: [
+            "sensitivity",
+            str(_ct(w)),
+            "--json",
+            str(w / "out.json"),
+            "--plot",
+            str(w / "foreign"),
+        ],
+        r"Invalid value for '--plot'.*is a directory",
+        exit_code=2,
+    ),
+    Fault(
+        "analyze-csv-under-a-file",
+        _analyze(lambda w: (_file(w), _ct(w))[1], "--csv", "f/x.csv"),
+        r"The --csv path 'f/x\.csv' cannot be created: '.*/f' is a file",
+    ),
+    Fault(
+        "analyze-same-file-twice",
+        lambda w: [
+            "surveys",
+            "analyze",
+            str(_ct(w)),
+            "--json",
+            str(w / "a.out"),
+            "--csv",
+            str(w / "a.out"),
+        ],
+        r"--json and --csv both write to '.*a\.out'",
+    ),
+    Fault(
+        "analyze-two-dashes",
+        lambda w: ["surveys", "analyze", str(_ct(w)), "--json", "-", "--csv", "-"],
+        r"--json and --csv both write to standard output",
+    ),
+    Fault(
+        "sens-format-and-dash",
+        lambda w: ["sensitivity", str(_ct(w)), "--json", "-", "--format", "csv"],
+        r"--format csv and --json - both write to standard output",
+    ),
+    Fault(
+        "list-json-is-a-folder",
+        lambda w: ["surveys", "list", str(_ct(w)), "--json", str(w / "foreign")],
+        r"Invalid value for '--json'.*is a directory",
+        exit_code=2,
+    ),
+    Fault(
+        "counterexample-json-under-a-file",
+        lambda w: ["counterexamples", "show", "mediocrity", "--json", str(_file(w) / "x.json")],
+        r"The --json path '.*f/x\.json' cannot be created",
+    ),
+    # --- result files shown by report --include: the right shape, a field of the wrong type
+    Fault(
+        "include-llm-objective-number",
+        _include({"objective": 5, "dataset": "d", "seeds": [{"seed": 0, "accuracy": 0.6}]}),
+        r"The --include file '.*inc\.json': field 'objective' must be text\. Got 5 \(int\)",
+    ),
+    Fault(
+        "include-synthetic-runs-not-objects",
+        _include(
+            {"delta": [0, 1], "optimal_profile": [0.5, 0.5], "nbc_profile": [1, 1], "runs": [1, 2]}
+        ),
+        r"field 'runs\[0\]' must be object\. Got 1",
+    ),
+    Fault(
+        "include-counterexample-name-number",
+        _include(
+            {
+                "name": 5,
+                "claim": "c",
+                "rewards": [[0, 1]],
+                "type_weights": [1],
+                "nbc": [0.5, 0.5],
+                "average_reward": [0, 1],
+            }
+        ),
+        r"field 'name' must be text",
+    ),
+    Fault(
+        "include-llm-accuracy-text",
+        _include({"objective": "dpo", "dataset": "d", "seeds": [{"accuracy": "high"}]}),
+        r"field 'seeds\[0\]\.accuracy' must be number\. Got 'high'",
+    ),
     # --- LLM commands: missing model folders, unreadable data (they import transformers: slow)
     Fault(
         "llm-train-model-missing",
@@ -826,19 +1020,72 @@ FAULTS: list[Fault] = [
     Fault(
         "llm-relabel-not-gzip",
         _relabel(lambda w: hh_data(w, b"no")),
-        r"helpful-base/train\.jsonl\.gz",
+        r"helpful-base/train\.jsonl\.gz is not a valid gzip file",
         needs=("transformers",),
         slow=True,
-        marks=(XFAIL_LLM,),
         model=True,
     ),
     Fault(
         "llm-relabel-gzip-truncated",
         _relabel(lambda w: hh_data(w, gzip.compress(b"x" * 1000)[:20])),
-        r"helpful-base/train\.jsonl\.gz",
+        r"helpful-base/train\.jsonl\.gz is truncated",
         needs=("transformers",),
         slow=True,
-        marks=(XFAIL_LLM,),
+        model=True,
+    ),
+    Fault(
+        "llm-relabel-out-holds-data",
+        lambda w: [
+            "llm",
+            "relabel",
+            "--data",
+            str(hh_data(w, _gz_pairs())),
+            "--tokenizer",
+            str(w / "model"),
+            "--dataset",
+            "anonymous",
+            "--out",
+            str(w / "hh"),
+            "--force",
+        ],
+        r"The output folder '.*hh' holds '.*hh', an input of this run",
+        needs=("transformers",),
+        slow=True,
+    ),
+    Fault(
+        "llm-relabel-out-foreign",
+        lambda w: [
+            "llm",
+            "relabel",
+            "--data",
+            str(hh_data(w, _gz_pairs())),
+            "--tokenizer",
+            str(w / "model"),
+            "--dataset",
+            "anonymous",
+            "--out",
+            str(w / "foreign"),
+        ],
+        r"holds files socialpref did not write \(keep\.txt\)",
+        needs=("transformers",),
+        slow=True,
+    ),
+    Fault(
+        "llm-train-out-foreign",
+        lambda w: [
+            "llm",
+            "train",
+            "--model",
+            str(w / "model"),
+            "--data",
+            str(hh_data(w, _gz_pairs())),
+            "--output-dir",
+            str(w / "foreign"),
+            "--force",
+        ],
+        r"holds files socialpref did not write \(keep\.txt\)",
+        needs=("transformers", "trl"),
+        slow=True,
         model=True,
     ),
 ]
@@ -908,6 +1155,8 @@ def test_fault(
 
 #: Faults replayed in a process of their own too: a real stderr, exit status and entry point.
 IN_A_PROCESS = (
+    "out-holds-input",
+    "sens-plot-under-a-file",
     "sav-flipped-read",
     "ct-count-text",
     "seeds-descending-in-list",

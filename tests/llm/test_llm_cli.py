@@ -57,10 +57,11 @@ def test_relabel_writes_a_dataset_folder_by_the_report_rules(
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "keep.txt").write_text("mine")
-    _fails([*base, "--dataset", "anonymous", "--out", str(foreign)], "not written by socialpref")
-    assert (foreign / "keep.txt").read_text() == "mine"
-    _ok([*base, "--dataset", "anonymous", "--out", str(foreign), "--force"])
-    assert not (foreign / "keep.txt").exists()
+    for force in ([], ["--force"]):  # a file socialpref did not write: never replaced
+        _fails([*base, "--dataset", "anonymous", "--out", str(foreign), *force], "did not write")
+        assert sorted(p.name for p in foreign.iterdir()) == ["keep.txt"]
+    (foreign / "keep.txt").unlink()
+    _ok([*base, "--dataset", "anonymous", "--out", str(foreign)])  # an empty folder is used
     _fails([*base, "--dataset", "majority", "--out", str(tmp_path / "m")], "'dataset'")
     assert not (tmp_path / "m").exists()  # nothing half-written
 

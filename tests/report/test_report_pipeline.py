@@ -274,21 +274,17 @@ def test_two_runs_are_identical_but_the_date(runs, name):
     ]
 
 
-def test_refused_overwrite_leaves_the_folder_untouched_and_force_replaces(sources, tmp_path):
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_folder_with_other_files_is_never_replaced(sources, tmp_path, force):
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "draft.md").write_text("my notes")
-    result = runner.invoke(app, ["report", str(sources["crosstab"]), "--out", str(folder)])
+    result = runner.invoke(app, ["report", str(sources["crosstab"]), "--out", str(folder), *force])
     assert result.exit_code == 1
-    assert "--force" in result.output and "Traceback" not in result.output
+    assert "draft.md" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in folder.iterdir()) == ["draft.md"]
     assert (folder / "draft.md").read_text() == "my notes"
     assert [p.name for p in tmp_path.iterdir()] == ["notes"]  # no temporary folder left
-    forced = runner.invoke(
-        app, ["report", str(sources["crosstab"]), "--out", str(folder), "--force"]
-    )
-    assert forced.exit_code == 0, forced.output
-    assert not (folder / "draft.md").exists() and (folder / "report.md").is_file()
 
 
 def test_question_option_and_bad_input(sources, tmp_path):
@@ -340,7 +336,7 @@ def test_include_sections_render(sources, tmp_path):
 def test_demo_command_reports_the_demo_wave(runs):
     md = (runs["demo"]["folder"] / "report.md").read_text()
     assert "`socialpref demo`" in md
-    assert "| data/demo/ATP W900.sav |" in md  # shown relative to the checkout
+    assert "| socialpref/data/ATP W900.sav |" in md  # package data, named the same anywhere
     assert "SYNTHETIC" in md  # the wave's file label says what it is
     assert "report.md" in runs["demo"]["stdout"]
 
@@ -363,10 +359,11 @@ def test_combined_types_reach_the_analysis_and_the_provenance(sources):
 
 
 def test_missing_demo_wave_says_what_to_do(tmp_path, monkeypatch):
+    import importlib.resources
+
     from socialpref.report import pipeline
 
-    monkeypatch.setattr(pipeline, "repository_root", lambda: tmp_path)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
     with pytest.raises(FileNotFoundError, match="pip install -e"):
         pipeline.demo_wave_path()
     result = runner.invoke(app, ["demo", "--out", str(tmp_path / "d")])
