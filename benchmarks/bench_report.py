@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: data.wavegen
 
+from benchmarks import claims
 from data.wavegen import random_wave, write_wave
 from socialpref.app import analyze_sources, sweep_sources
 from socialpref.report import make_report
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=None, help="figure processes (default: auto)"
     )
+    claims.add_argument(parser)
     args = parser.parse_args(argv)
     if args.smoke:
         args.waves, args.respondents, args.questions, args.rounds = 2, 600, 8, 2
@@ -114,6 +116,18 @@ def main(argv: list[str] | None = None) -> int:
         f"report / sensitivity: {med:.2f}x (range {min(ratios):.2f}-{max(ratios):.2f}); "
         f"target at most {TARGET:g}x: {'met' if med <= TARGET else 'NOT met'}"
     )
+    claims.record(
+        claims.Claim.cost(
+            f"report of {args.waves} waves of {args.respondents} x {args.questions} "
+            f"({n_figures} figures), against the sweep",
+            "socialpref report (figures, markdown, HTML)",
+            times["report"],
+            "socialpref sensitivity on the same waves",
+            times["sensitivity"],
+            target=TARGET,
+        )
+    )
+    claims.write(args.claims)
     return 0
 
 

@@ -50,6 +50,7 @@ BENCHMARKS = (
     Benchmark("bench_sensitivity.py", ("--questions", "300", "--subset", "40", "--rounds", "2")),
     Benchmark("bench_targets.py", ("--questions", "200", "--subset", "20", "--rounds", "2")),
     Benchmark("bench_app.py", ("--rounds", "3")),
+    Benchmark("bench_report.py", ("--waves", "2", "--rounds", "3")),
     Benchmark(
         "bench_train_cpu.py",
         ("--pairs", "50000", "--steps", "1000", "--rounds", "2", "--authors-pairs", "500"),

@@ -270,10 +270,12 @@ def test_python_dash_m_socialpref() -> None:
 
 
 def test_shell_completion() -> None:
+    # typer detects the calling shell (sh under make) unless told to take the shell named
     script = subprocess.run(
         [sys.executable, "-m", "socialpref", "--show-completion", "bash"],
         capture_output=True,
         text=True,
+        env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
     )
     assert script.returncode == 0 and "_SOCIALPREF_COMPLETE=complete_bash" in script.stdout
     env = {
