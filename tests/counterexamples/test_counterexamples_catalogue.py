@@ -107,7 +107,7 @@ def test_every_generator_verifies(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(CATALOGUE))
-def test_to_dict_has_the_issue_keys_and_is_json(name: str) -> None:
+def test_to_dict_has_the_required_keys_and_is_json(name: str) -> None:
     d = get_counterexample(name).to_dict()
     assert JSON_KEYS <= set(d)
     assert d["name"] == name and d["holds"] is True

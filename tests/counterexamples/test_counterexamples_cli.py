@@ -15,7 +15,7 @@ from socialpref_cli.main import app
 
 runner = CliRunner()
 
-ISSUE_KEYS = {
+REQUIRED_KEYS = {
     "name",
     "claim",
     "rewards",
@@ -46,7 +46,7 @@ def test_show_writes_json(name: str, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "holds" in res.output
     d = json.loads(out.read_text())
-    assert ISSUE_KEYS <= set(d)
+    assert REQUIRED_KEYS <= set(d)
     assert d["name"] == name and d["holds"] is True
     # the JSON's NBC is the core's NBC of the JSON's own population, D and model
     np.testing.assert_allclose(
@@ -94,7 +94,7 @@ def test_search_prints_and_writes_json(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "Found an instance" in res.output and "Certificate" in res.output
     d = json.loads(out.read_text())
-    assert ISSUE_KEYS <= set(d) and d["found"] is True and d["holds"] is True
+    assert REQUIRED_KEYS <= set(d) and d["found"] is True and d["holds"] is True
     r, w = np.array(d["rewards"]), np.array(d["type_weights"])
     sub, full = nbc(r[:, :-1], w), nbc(r, w)
     assert any(sub[i] > sub[j] and full[j] > full[i] for i in range(2) for j in range(2) if i != j)

@@ -27,7 +27,7 @@ PARTY = {1.0: "Rep/Lean Rep", 2.0: "Dem/Lean Dem", 9.0: "DK/Refused/No lean"}
 PARTY_OLD = {1.0: "Rep/Lean Rep", 2.0: "Dem/Lean Dem", 9.0: "DK/Ref-no lean"}
 WaveWriter = Callable[..., Path]
 MIX = 1e-3  # the core's default mix for zero shares
-ISSUE_KEYS = {
+REQUIRED_KEYS = {
     "source", "question", "text", "options", "types", "type_weights", "shares", "rewards",
     "average_reward", "nbc", "average_top", "nbc_top", "n_respondents",
 }  # fmt: skip
@@ -301,7 +301,7 @@ def test_result_object_and_json(tiny_wave: Path) -> None:
     d = result.to_dict()
     assert set(d) == {"questions", "skipped"}
     q = d["questions"][0]
-    assert ISSUE_KEYS <= set(q)
+    assert REQUIRED_KEYS <= set(q)
     assert (
         q["options"] == ["Yes", "No"]
         and q["average_top"] == "Yes"
