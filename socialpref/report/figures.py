@@ -59,6 +59,9 @@ RC: dict[str, Any] = {
     "savefig.dpi": DPI,
     "path.simplify": True,
     "svg.hashsalt": "socialpref",
+    # glyphs drawn from their outlines without the hinter: the text of a figure is most of
+    # its drawing time, and unhinted glyphs take half as long at this resolution
+    "text.hinting": "no_hinting",
 }
 
 #: Width of the survey figures, in inches (1,155 pixels).
