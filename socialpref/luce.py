@@ -294,7 +294,8 @@ def replicate_counts(
         offsets = np.cumsum([0] + [sizes[j] for j in block])
         # the block's answers one-hot, one row per option and one column per respondent (each
         # question fills its own rows, in memory order); answers not counted go to a last row
-        rows = np.where(a[block] >= 0, a[block] + offsets[:-1, None], width)
+        answers_block = a[block[0] : block[-1] + 1]  # a view: the block's questions follow
+        rows = np.where(answers_block < 0, width, answers_block + offsets[:-1, None])
         rows *= n
         rows += np.arange(n, dtype=np.int64)
         onehot = np.zeros((width + 1, n), dtype=REPLICATE_DTYPE)
@@ -375,22 +376,27 @@ def replicate_aggregates(
 
 def _percentiles(values: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
     """Central ``level`` percentile interval along axis 0 (linear interpolation, as
-    ``np.percentile``), ignoring NaN; all NaN gives NaN."""
-    qs = (50 * (1 - level), 50 * (1 + level))
-    nan = np.isnan(values)
-    if not nan.any():
-        lo, hi = np.percentile(values, qs, axis=0)
-        return lo, hi
-    s = np.sort(values, axis=0)  # NaN last
-    valid = np.sum(~nan, axis=0)
+    ``np.percentile``), ignoring NaN; all NaN gives NaN.
+
+    One sort of the replicates of every column, laid out so that each column's replicates are
+    contiguous (several times faster than ``np.percentile`` along axis 0), then numpy's linear
+    rule: position ``(n - 1) q`` among the ``n`` values that are not NaN.
+    """
+    s = np.sort(np.moveaxis(values, 0, -1), axis=-1)  # (..., B), NaN last
+    valid = values.shape[0] - np.count_nonzero(np.isnan(values), axis=0)
+    last = np.maximum(valid - 1, 0)
     out = []
-    for q in qs:
-        pos = np.maximum(valid - 1, 0) * (q / 100)
+    for q in (50 * (1 - level) / 100, 50 * (1 + level) / 100):
+        pos = last * q
         below = np.floor(pos).astype(np.int64)
-        above = np.minimum(below + 1, np.maximum(valid - 1, 0))
-        a = np.take_along_axis(s, below[None], axis=0)[0]
-        b = np.take_along_axis(s, above[None], axis=0)[0]
-        out.append(np.where(valid > 0, a + (b - a) * (pos - below), np.nan))
+        above = np.minimum(below + 1, last)
+        a = np.take_along_axis(s, below[..., None], axis=-1)[..., 0]
+        b = np.take_along_axis(s, above[..., None], axis=-1)[..., 0]
+        t = pos - below
+        diff = b - a
+        # numpy's lerp: from the nearer end, so that t = 1 gives b exactly
+        value = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+        out.append(np.where(valid > 0, value, np.nan))
     return out[0], out[1]
 
 

@@ -53,9 +53,9 @@ class BradleyTerry:
     def prob(self, diff: ArrayLike) -> FloatArray:
         from scipy.special import expit  # imported here: importing the core stays fast
 
-        return np.asarray(
-            expit(np.asarray(diff, dtype=np.float64) / self.temperature), dtype=np.float64
-        )
+        d = np.asarray(diff, dtype=np.float64)
+        # d / 1.0 is d: skip a pass over the differences at the default temperature
+        return np.asarray(expit(d if self.temperature == 1.0 else d / self.temperature))
 
 
 @dataclass(frozen=True)
