@@ -116,22 +116,27 @@ def is_stdout(path: str | Path | None) -> bool:
     return path is not None and str(path) == STDOUT
 
 
-def check_outputs(*options: tuple[str, str | Path | None]) -> None:
+def check_outputs(
+    *options: tuple[str, str | Path | None], inputs: Sequence[str | Path | None] = ()
+) -> None:
     """Before any work: every ``(flag, path)`` output can be written (:func:`socialpref.outputs.
-    check_file_target`), at most one names standard output and no file is named twice.
+    check_file_target`) and is none of the run's ``inputs`` (None entries are ignored), at most
+    one names standard output and no file is named twice.
 
     Raises
     ------
     OutputError
-        The first output that cannot be written, or two options that name the same place.
+        The first output that cannot be written or is an input, or two options that name the
+        same place.
     """
     from socialpref.outputs import check_file_target
 
+    read = [p for p in inputs if p is not None]
     seen: dict[str, str] = {}
     for flag, path in options:
         if path is None:
             continue
-        key = STDOUT if is_stdout(path) else str(check_file_target(path, flag))
+        key = STDOUT if is_stdout(path) else str(check_file_target(path, flag, inputs=read))
         if key in seen:
             where = "standard output" if key == STDOUT else repr(str(path))
             raise OutputError(f"{seen[key]} and {flag} both write to {where}; give each its own.")

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from socialpref.app import AnalysisOptions, SweepOptions
-from socialpref_cli.common import FORCE_OPTION, console, status, warn, warn_run
+from socialpref_cli.common import FORCE_OPTION, err_console, quiet, status, warn, warn_run
 from socialpref_cli.constants import EXIT_SKIPPED, HELP
 from socialpref_cli.options import analysis_options
 
@@ -33,8 +33,12 @@ def _where(path: Path) -> str:
 
 
 def _done(path: Path) -> None:
+    """Say where the report went, on standard error (standard output carries only results);
+    nothing with ``--quiet``."""
+    if quiet():
+        return
     page = path.parent / "report.html"
-    console.print(
+    err_console.print(
         f"Report written to [bold]{_where(path)}[/] and [bold]{_where(page)}[/] "
         f"(figures in {_where(path.parent / 'figures')}).",
         highlight=False,

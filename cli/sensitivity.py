@@ -124,7 +124,7 @@ def sensitivity_command(
 ) -> None:
     """Smallest total-variation change of the sampling distribution that changes NBC's order."""
     files = (("--json", json_path), ("--plot", plot_path))
-    check_outputs(*files)
+    check_outputs(*files, inputs=[*sources, options.sampling, sweep.base])
     check_format(fmt, *files)
     with status("socialpref") as step:
         analysis = analyze_sources(sources, options, progress=step)

@@ -114,7 +114,7 @@ def list_command(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List every column of a source with its class; questions with their options."""
-    check_outputs(("--json", json_path))
+    check_outputs(("--json", json_path), inputs=[source])
     check_format(fmt, ("--json", json_path))
     with status("socialpref") as step:
         step(f"reading {source.name}")
@@ -327,7 +327,7 @@ def analyze_command(
 ) -> None:
     """Analyse every question (or each --question) of every source; the rest is listed as skipped."""
     files = (("--json", json_path), ("--csv", csv_path))
-    check_outputs(*files)
+    check_outputs(*files, inputs=[*sources, options.sampling])
     check_format(fmt, *files)
     with status("socialpref") as step:
         run = analyze_sources(sources, options, progress=step)

@@ -109,18 +109,29 @@ def _pause(stage: str) -> None:
 # ----------------------------------------------------------------------------- files
 
 
-def check_file_target(target: str | Path, what: str = "output") -> Path:
+def check_file_target(
+    target: str | Path, what: str = "output", *, inputs: Sequence[str | Path] = ()
+) -> Path:
     """Check, before any work, that the file ``target`` can be written; return it absolute.
+
+    ``inputs``: the files the run reads; an output that is one of them (by any name: a link,
+    a relative path) is refused, so that a run never replaces what it reads.
 
     Raises
     ------
     OutputError
-        ``target`` is a folder, its parent is a file, or the nearest existing folder above it
-        cannot be written.
+        ``target`` is a folder or an input of the run, its parent is a file, or the nearest
+        existing folder above it cannot be written.
     """
     path = Path(target).expanduser().absolute()
     if path.is_dir():
         raise OutputError(f"The {what} path {str(target)!r} is a folder; give a file name.")
+    for source in inputs:
+        if path.exists() and Path(source).exists() and os.path.samefile(path, source):
+            raise OutputError(
+                f"The {what} path {str(target)!r} is an input of this run ({str(source)!r}); "
+                "write the output to another file."
+            )
     _check_parent(path, target, what)
     if path.exists() and path.is_file() and not os.access(path, os.W_OK):
         raise OutputError(f"The {what} file {str(target)!r} exists and cannot be written.")

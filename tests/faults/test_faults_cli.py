@@ -200,6 +200,17 @@ def _train(*extra: str) -> Callable[[Path], list[str]]:
     return lambda w: ["train", "synthetic", "--pairs", "64", "--steps", "2", "--batch-size", "8", "--no-figures", "--out", str(w / "run"), *extra]  # fmt: skip
 
 
+def _analyze_into(flag: str, name: str) -> Callable[[Path], list[str]]:
+    """``surveys analyze`` of a little wave with ``flag`` naming ``name`` in the case's folder."""
+    return lambda w: ["surveys", "analyze", str(sav(w)), "--bootstrap", "0", flag, str(w / name)]
+
+
+def _link(link: Path, target: Path) -> Path:
+    """A symbolic link ``link`` to ``target``."""
+    link.symlink_to(target)
+    return link
+
+
 def _write_bytes(name: str, content: bytes) -> Callable[[Path], Path]:
     def make(w: Path) -> Path:
         (w / name).write_bytes(content)
@@ -854,6 +865,33 @@ FAULTS: list[Fault] = [
         r"another socialpref command \(report, not train-synthetic\)",
     ),
     # --- output files: checked before the work, written together or not at all
+    Fault(
+        "analyze-json-is-input",
+        _analyze_into("--json", "ATP W5.sav"),
+        r"The --json path '.*ATP W5\.sav' is an input of this run",
+    ),
+    Fault(
+        "analyze-csv-is-input-relative",
+        _analyze_into("--csv", "./ATP W5.sav"),
+        r"The --csv path .* is an input of this run",
+    ),
+    Fault(
+        "list-json-is-input",
+        lambda w: ["surveys", "list", str(sav(w)), "--json", str(w / "ATP W5.sav")],
+        r"The --json path '.*ATP W5\.sav' is an input of this run",
+    ),
+    Fault(
+        "sens-plot-is-input-through-a-link",
+        lambda w: [
+            "sensitivity",
+            str(sav(w)),
+            "--bootstrap",
+            "0",
+            "--plot",
+            str(_link(w / "link.sav", w / "ATP W5.sav")),
+        ],
+        r"The --plot path '.*link\.sav' is an input of this run",
+    ),
     Fault(
         "sens-plot-under-a-file",
         lambda w: [

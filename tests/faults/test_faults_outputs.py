@@ -51,7 +51,7 @@ def _work(tmp_path: Path) -> Path:
 
 def _report(work: Path, text: str) -> list[str]:
     (work / "x.csv").write_text(text)
-    return ["report", str(work / "x.csv"), "--out", str(work / "rep")]
+    return ["--quiet", "report", str(work / "x.csv"), "--out", str(work / "rep")]
 
 
 def complete_report(folder: Path) -> str:
@@ -175,7 +175,7 @@ def test_concurrent_writers_to_one_folder(tmp_path: Path, fingerprint: Fingerpri
     work = _work(tmp_path)
     foreign = fingerprint(work / "foreign")
     (work / "a").mkdir()
-    slow = ["report", str(work / "a" / "x.csv"), "--out", str(work / "rep")]
+    slow = ["--quiet", "report", str(work / "a" / "x.csv"), "--out", str(work / "rep")]
     (work / "a" / "x.csv").write_text(OLD)
     proc = _paused(slow, work, "filled")
     live = hidden(work)

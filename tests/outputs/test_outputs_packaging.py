@@ -18,10 +18,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _run(argv: list[str], cwd: Path, timeout: float = 900) -> str:
+def _run(argv: list[str], cwd: Path, timeout: float = 900, *, stderr: bool = False) -> str:
+    """Run ``argv``; its standard output (``stderr``: its standard error)."""
     proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=timeout)
     assert proc.returncode == 0, f"{' '.join(argv)}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return proc.stdout
+    return proc.stderr if stderr else proc.stdout
 
 
 @pytest.mark.slow
@@ -46,8 +47,8 @@ def test_the_wheel_runs_the_demo_in_a_fresh_environment(tmp_path: Path) -> None:
     work.mkdir()
     where = _run([str(env / "bin" / "python"), "-c", "import socialpref; print(socialpref.__file__)"], work)  # fmt: skip
     assert Path(where.strip()).is_relative_to(env)  # the installed package, not the checkout
-    out = _run([str(env / "bin" / "socialpref"), "--quiet", "demo", "--out", "demo"], work)
-    assert "Report written to demo/report.md" in out
+    said = _run([str(env / "bin" / "socialpref"), "demo", "--out", "demo"], work, stderr=True)
+    assert "Report written to demo/report.md" in said
     md = (work / "demo" / "report.md").read_text()
     assert "| socialpref/data/ATP W900.sav |" in md and "SYNTHETIC" in md
     assert any((work / "demo" / "figures").glob("*.png"))
