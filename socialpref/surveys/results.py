@@ -418,19 +418,40 @@ class SurveyAnalysis:
     def __add__(self, other: SurveyAnalysis) -> SurveyAnalysis:
         return SurveyAnalysis(self.questions + other.questions, self.skipped + other.skipped)
 
-    def __getitem__(self, question: str) -> QuestionAnalysis:
-        """The analysed question named ``question`` (the first, if several sources have it).
+    def __getitem__(self, key: str | tuple[str, str]) -> QuestionAnalysis:
+        """The analysed question ``key``: its name, or ``(source, question)`` when several
+        sources have a question of that name.
 
         Raises
         ------
         KeyError
-            No analysed question has that name (a skipped one says why it was skipped).
+            No analysed question has that key (a skipped one says why it was skipped), or the
+            name alone is ambiguous (several sources have it: the message lists them).
         """
-        for q in self.questions:
-            if q.question == question:
-                return q
-        why = next((f": skipped, {s.reason}" for s in self.skipped if s.question == question), "")
-        raise KeyError(f"No analysed question {question!r}{why}.")
+        source, question = key if isinstance(key, tuple) else (None, key)
+        found = [
+            q
+            for q in self.questions
+            if q.question == question and (source is None or q.source == source)
+        ]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            sources = ", ".join(repr(q.source) for q in found)
+            raise KeyError(
+                f"Question {question!r} is in several sources ({sources}); index with "
+                f"(source, question), e.g. analysis[{found[0].source!r}, {question!r}]."
+            )
+        why = next(
+            (
+                f": skipped, {s.reason}"
+                for s in self.skipped
+                if s.question == question and (source is None or s.source == source)
+            ),
+            "",
+        )
+        where = "" if source is None else f" in {source!r}"
+        raise KeyError(f"No analysed question {question!r}{where}{why}.")
 
     @property
     def unanalysable(self) -> list[Skipped]:

@@ -457,18 +457,32 @@ class SurveySensitivity:
         flags = ["top_flip", "top_flippable", "top_flip_supported"]
         return frame.astype({**{c: "float64" for c in floats}, **{c: "boolean" for c in flags}})
 
-    def __getitem__(self, question: str) -> QuestionSensitivity:
-        """The question named ``question`` (the first, if several sources have it).
+    def __getitem__(self, key: str | tuple[str, str]) -> QuestionSensitivity:
+        """The question ``key`` of the sweep: its name, or ``(source, question)`` when several
+        sources have a question of that name.
 
         Raises
         ------
         KeyError
-            No question of the sweep has that name.
+            No question of the sweep has that key, or the name alone is ambiguous (the
+            message lists the sources).
         """
-        for q in self.questions:
-            if q.analysis.question == question:
-                return q
-        raise KeyError(f"No question {question!r} in the sweep.")
+        source, question = key if isinstance(key, tuple) else (None, key)
+        found = [
+            q
+            for q in self.questions
+            if q.analysis.question == question and (source is None or q.analysis.source == source)
+        ]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            sources = ", ".join(repr(q.analysis.source) for q in found)
+            raise KeyError(
+                f"Question {question!r} is in several sources ({sources}); index with "
+                f"(source, question), e.g. sensitivity[{found[0].analysis.source!r}, {question!r}]."
+            )
+        where = "" if source is None else f" in {source!r}"
+        raise KeyError(f"No question {question!r}{where} in the sweep.")
 
     def to_dict(self) -> dict[str, Any]:
         """``{"questions": [row of each kept question], "summary": {...}, "by_source": [...]}``

@@ -49,7 +49,7 @@ def test_question_by_option_frame(run: SweepRun) -> None:
 
 def test_one_question_indexed_by_its_option_labels(run: SweepRun) -> None:
     analysis = run.analysis.merged
-    q = analysis["EVCAR2_W900"]  # a result indexed by name ...
+    q = analysis["ATP W900.sav", "EVCAR2_W900"]  # a result indexed by source and name ...
     frame = q.to_frame()
     assert frame.index.name == "option" and list(frame.index) == list(q.options)
     k = q.index_of("Not too likely")  # ... and by option label
@@ -88,7 +88,7 @@ def test_sweep_frame_has_a_row_per_question(run: SweepRun) -> None:
                 q.analysis.options[res.pair[1]],
             )
             assert row["flip_verdict"] == q.flip_verdict
-    assert sens["EVCAR2_W900"].analysis.question == "EVCAR2_W900"
+    assert sens["ATP W900.sav", "EVCAR2_W900"].analysis.question == "EVCAR2_W900"
     assert frame["kept"].sum() == sens.summary["kept"]
     assert int(frame.loc[frame["kept"], "min_tv"].notna().sum()) == sens.summary["flippable"]
 
@@ -107,3 +107,22 @@ def test_readme_example_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None
     exec(compile(code, "README.md", "exec"), namespace)
     frame = namespace["frame"]
     assert isinstance(frame, pd.DataFrame) and len(frame) == 20  # the demo wave's questions
+
+
+def test_a_question_in_several_sources_is_indexed_by_source(tmp_path: Path) -> None:
+    from data.wavegen import random_wave, write_wave
+
+    waves = [
+        write_wave(random_wave(300, 3, seed, wave=905), tmp_path / f"ATP W905 part {seed}.sav")
+        for seed in (1, 2)
+    ]
+    run = sweep_sources(analyze_sources(waves, AnalysisOptions(bootstrap=0)))
+    name = run.analysis.merged.questions[0].question
+    first, second = (w.name for w in waves)
+    for results in (run.analysis.merged, run.sensitivity):
+        with pytest.raises(KeyError, match=re.escape(f"'{first}', '{second}'")):
+            results[name]  # the name alone is ambiguous: both sources are named
+        with pytest.raises(KeyError, match=r"No .*'NOPE' in"):
+            results[first, "NOPE"]
+    assert run.analysis.merged[second, name].source == second
+    assert run.sensitivity[first, name].analysis.source == first
