@@ -30,7 +30,15 @@ def _short(value: Any) -> str:
             text = np.array2string(np.asarray(value), precision=6, threshold=12)
         except (TypeError, ValueError):  # ragged nested sequences
             text = repr(value)
+    text = " ".join(text.split())  # one line: numpy wraps the rows of a matrix
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _not_finite(arr: FloatArray) -> str:
+    """Where the first NaN or infinity of ``arr`` is, for messages: ``nan at [3, 7]``."""
+    where = np.argwhere(~np.isfinite(arr))
+    first = tuple(int(i) for i in where[0])
+    return f"{arr[first]} at {list(first)} ({len(where)} such entr{'y' if len(where) == 1 else 'ies'})"
 
 
 def as_rewards(rewards: ArrayLike, name: str = "rewards") -> FloatArray:
@@ -52,7 +60,7 @@ def as_rewards(rewards: ArrayLike, name: str = "rewards") -> FloatArray:
         )
     if not np.all(np.isfinite(arr)):
         raise ParameterError(
-            f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead."
+            f"The '{name}' parameter must be finite (no NaN or inf). Got {_not_finite(arr)}."
         )
     return arr
 
@@ -73,7 +81,7 @@ def as_distribution(
         )
     if not np.all(np.isfinite(arr)):
         raise ParameterError(
-            f"The '{name}' parameter must be finite (no NaN or inf). Got {_short(arr)} instead."
+            f"The '{name}' parameter must be finite (no NaN or inf). Got {_not_finite(arr)}."
         )
     if np.any(arr < 0):
         raise ParameterError(

@@ -91,3 +91,19 @@ def test_population_arrays() -> None:
         population_arrays([1.0, 2.0], [1.0])
     with pytest.raises(ParameterError, match="'type_weights'"):
         population_arrays(REWARDS, [0.5, 0.6])
+
+
+def test_a_non_finite_entry_is_located_in_one_line() -> None:
+    rewards = np.zeros((50, 40))
+    rewards[3, 7] = np.nan
+    rewards[4, 1] = np.inf
+    with pytest.raises(ParameterError) as err:
+        nbc(rewards, np.full(50, 1 / 50))
+    message = str(err.value)
+    assert "'rewards'" in message and "nan at [3, 7] (2 such entries)" in message
+    assert "\n" not in message
+    with pytest.raises(ParameterError, match=r"'type_weights'.*inf at \[1\] \(1 such entry\)"):
+        nbc([[1.0, 2.0], [0.0, 1.0]], [0.5, np.inf])
+    with pytest.raises(ParameterError, match=r"Got shape \(2, 2\)") as err:
+        nbc(np.ones((3, 50)), np.full((2, 2), 0.25))  # a matrix in a message stays on one line
+    assert "\n" not in str(err.value)
