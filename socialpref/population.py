@@ -38,7 +38,9 @@ def _not_finite(arr: FloatArray) -> str:
     """Where the first NaN or infinity of ``arr`` is, for messages: ``nan at [3, 7]``."""
     where = np.argwhere(~np.isfinite(arr))
     first = tuple(int(i) for i in where[0])
-    return f"{arr[first]} at {list(first)} ({len(where)} such entr{'y' if len(where) == 1 else 'ies'})"
+    return (
+        f"{arr[first]} at {list(first)} ({len(where)} such entr{'y' if len(where) == 1 else 'ies'})"
+    )
 
 
 def as_rewards(rewards: ArrayLike, name: str = "rewards") -> FloatArray:
