@@ -67,7 +67,10 @@ def _points(moe: float) -> str:
 
 
 def _shorten(text: str, width: int = 70) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` cut to ``width`` characters on a terminal; whole into a pipe or a file."""
+    if not console.is_terminal or len(text) <= width:
+        return text
+    return text[: width - 1] + "…"
 
 
 def _list_tables(survey: Any, rows: list[Any]) -> None:

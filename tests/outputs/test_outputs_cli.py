@@ -154,6 +154,15 @@ def test_tables_in_a_pipe_are_not_wrapped_or_coloured(columns: str | None) -> No
     assert max(len(ln) for ln in lines) > 80
 
 
+def test_texts_in_a_pipe_are_whole(wave: Path) -> None:
+    proc = shell(["surveys", "list", str(wave)], COLUMNS="60")
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode()
+    assert "…" not in text  # cut only on a terminal
+    wording = "how likely are you to seriously consider purchasing an electric vehicle?"
+    assert wording in text
+
+
 def test_error_lines_in_a_pipe_are_one_line(tmp_path: Path) -> None:
     proc = shell(
         ["surveys", "list", str(tmp_path / ("a-very-long-name-" * 8 + ".sav"))], COLUMNS="40"
