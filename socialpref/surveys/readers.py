@@ -398,6 +398,11 @@ def read_source(
         return read_crosstab(p, check=check)
     if not p.exists():
         raise FileNotFoundError(f"No such file: '{p}'.")
+    if p.is_dir():
+        raise DataError(
+            f"'{p}' is a folder: give the file of a wave (.sav, .dta) or a crosstab (.csv, "
+            ".parquet) in it."
+        )
     raise DataError(
         f"Unknown kind of source '{p.name}': expected a wave (.sav, .dta) or a crosstab (.csv, .parquet)."
     )

@@ -205,6 +205,17 @@ def _analyze_into(flag: str, name: str) -> Callable[[Path], list[str]]:
     return lambda w: ["surveys", "analyze", str(sav(w)), "--bootstrap", "0", flag, str(w / name)]
 
 
+def _folder(name: str) -> Callable[[Path], Path]:
+    """A folder ``name`` in the case's folder, with a file in it."""
+
+    def make(w: Path) -> Path:
+        (w / name).mkdir()
+        (w / name / "notes.txt").write_text("x")
+        return w / name
+
+    return make
+
+
 def _link(link: Path, target: Path) -> Path:
     """A symbolic link ``link`` to ``target``."""
     link.symlink_to(target)
@@ -391,6 +402,11 @@ FAULTS: list[Fault] = [
         "sav-directory",
         _analyze(_dir_named_sav),
         r"is a directory, not a SPSS \.sav or Stata \.dta file",
+    ),
+    Fault(
+        "source-plain-folder",
+        _analyze(_folder("waves")),
+        r"'.*waves' is a folder: give the file of a wave",
     ),
     Fault(
         "sav-wrong-suffix",
