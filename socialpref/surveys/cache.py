@@ -58,7 +58,7 @@ NO_CACHE_ENV = "SOCIALPREF_NO_CACHE"
 MAX_CACHE_BYTES = 2 * 1024**3
 #: One entry loaded at a time in a process. numpy parses each ``.npy`` header with
 #: ``ast.literal_eval``, and CPython 3.11 keeps the AST converter's recursion depth per
-#: interpreter, not per thread (CPython gh-106905): two threads parsing at once can raise
+#: interpreter, not per thread: two threads parsing at once can raise
 #: ``SystemError: AST constructor recursion depth mismatch``.
 _LOAD_LOCK = threading.Lock()
 #: Version of the entry layout below.
