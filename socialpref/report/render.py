@@ -12,7 +12,7 @@ import itertools
 import multiprocessing
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -45,7 +45,11 @@ def default_workers(n_figures: int) -> int:
 
 
 def render_figures(
-    images: Sequence[Image], fig_dir: str | Path, *, workers: int | None = None
+    images: Sequence[Image],
+    fig_dir: str | Path,
+    *,
+    workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> dict[str, bytes]:
     """Draw (or copy) every image into ``fig_dir``; return the PNG bytes by file name.
 
@@ -58,6 +62,8 @@ def render_figures(
         Created if needed.
     workers : int, optional
         Processes that draw; 1 draws in this process. Default: :func:`default_workers`.
+    meanwhile : callable, optional
+        Work for this process while the workers draw (run after drawing when there are none).
 
     Raises
     ------
@@ -78,6 +84,8 @@ def render_figures(
     specs = [im.spec for im in drawn if im.spec is not None]
     if n_workers == 1 or len(specs) < 2:
         pngs = _draw_many(specs)
+        if meanwhile is not None:
+            meanwhile()
     else:
         # contiguous chunks, one per worker task, in order: few round trips, same output
         n_tasks = min(len(specs), 4 * n_workers)
@@ -94,7 +102,10 @@ def render_figures(
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
-            pngs = [png for chunk in pool.map(_draw_many, chunks) for png in chunk]
+            drawing = pool.map(_draw_many, chunks)  # submitted at once
+            if meanwhile is not None:
+                meanwhile()
+            pngs = [png for chunk in drawing for png in chunk]
     out: dict[str, bytes] = {}
     for im, png in zip(drawn, pngs, strict=True):
         (folder / im.name).write_bytes(png)

@@ -234,11 +234,16 @@ def write_report(
 
     def fill(tmp: Path) -> None:
         blocks = build_document(report)
-        pngs = render_figures(list(images(blocks)), tmp / FIGURES, workers=workers)
-        (tmp / REPORT_MD).write_text(render_blocks(blocks, FIGURES), encoding="utf-8")
+
+        def text_files() -> None:  # while the figures are drawn: they need none of them
+            (tmp / REPORT_MD).write_text(render_blocks(blocks, FIGURES), encoding="utf-8")
+            (tmp / REPORT_JSON).write_text(dumps(report) + "\n", encoding="utf-8")
+
+        pngs = render_figures(
+            list(images(blocks)), tmp / FIGURES, workers=workers, meanwhile=text_files
+        )
         title = "socialpref report: " + ", ".join(s.name for s in report.sources)
         (tmp / REPORT_HTML).write_text(render_html(blocks, pngs, title=title), encoding="utf-8")
-        (tmp / REPORT_JSON).write_text(dumps(report) + "\n", encoding="utf-8")
 
     write_folder_atomically(
         out, fill, force=force, marker_info={"version": report.provenance.version}

@@ -36,6 +36,17 @@ def test_workers_draw_the_same_bytes_in_the_same_order(tmp_path) -> None:
         assert (tmp_path / "two" / name).read_bytes() == png
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_meanwhile_runs_once_in_this_process(tmp_path, workers: int) -> None:
+    import os
+
+    calls: list[int] = []
+    drawn = render_figures(
+        _images(4), tmp_path, workers=workers, meanwhile=lambda: calls.append(os.getpid())
+    )
+    assert calls == [os.getpid()] and len(drawn) == 4
+
+
 def test_copied_figures_and_bad_arguments(tmp_path) -> None:
     source = save_png(new_figure(3, 2), tmp_path / "given.png")
     images = [*_images(1), Image("copy.png", "a copy", source=source)]
