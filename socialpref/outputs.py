@@ -126,8 +126,9 @@ def check_file_target(
     path = Path(target).expanduser().absolute()
     if path.is_dir():
         raise OutputError(f"The {what} path {str(target)!r} is a folder; give a file name.")
-    for source in inputs:
-        if path.exists() and Path(source).exists() and os.path.samefile(path, source):
+    existing = [Path(source) for source in inputs if Path(source).exists()]
+    for source in existing if path.exists() else []:
+        if os.path.samefile(path, source):
             raise OutputError(
                 f"The {what} path {str(target)!r} is an input of this run ({str(source)!r}); "
                 "write the output to another file."

@@ -12,6 +12,7 @@ and option (one row per option of a question, or per question x option of a run)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -375,6 +376,34 @@ class QuestionAnalysis:
         return out
 
 
+def find_question(
+    analyses: Sequence[QuestionAnalysis], key: str | tuple[str, str], container: str
+) -> int | None:
+    """The position in ``analyses`` of the question ``key`` (a name, or ``(source, name)``);
+    None when none matches.
+
+    Raises
+    ------
+    KeyError
+        The name alone matches questions of several sources (the message lists them and shows
+        ``container[source, name]``).
+    """
+    source, question = key if isinstance(key, tuple) else (None, key)
+    found = [
+        k
+        for k, q in enumerate(analyses)
+        if q.question == question and (source is None or q.source == source)
+    ]
+    if len(found) > 1:
+        sources = ", ".join(repr(analyses[k].source) for k in found)
+        first = analyses[found[0]].source
+        raise KeyError(
+            f"Question {question!r} is in several sources ({sources}); index with "
+            f"(source, question), e.g. {container}[{first!r}, {question!r}]."
+        )
+    return found[0] if found else None
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A column that was not analysed, and why.
@@ -428,20 +457,10 @@ class SurveyAnalysis:
             No analysed question has that key (a skipped one says why it was skipped), or the
             name alone is ambiguous (several sources have it: the message lists them).
         """
+        k = find_question(self.questions, key, "analysis")
+        if k is not None:
+            return self.questions[k]
         source, question = key if isinstance(key, tuple) else (None, key)
-        found = [
-            q
-            for q in self.questions
-            if q.question == question and (source is None or q.source == source)
-        ]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            sources = ", ".join(repr(q.source) for q in found)
-            raise KeyError(
-                f"Question {question!r} is in several sources ({sources}); index with "
-                f"(source, question), e.g. analysis[{found[0].source!r}, {question!r}]."
-            )
         why = next(
             (
                 f": skipped, {s.reason}"

@@ -46,7 +46,7 @@ from socialpref.sensitivity import (
     sensitivity_sweep,
 )
 from socialpref.surveys.bootstrap import SUPPORT_THRESHOLD
-from socialpref.surveys.results import QuestionAnalysis
+from socialpref.surveys.results import QuestionAnalysis, find_question
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -467,20 +467,10 @@ class SurveySensitivity:
             No question of the sweep has that key, or the name alone is ambiguous (the
             message lists the sources).
         """
+        k = find_question([q.analysis for q in self.questions], key, "sensitivity")
+        if k is not None:
+            return self.questions[k]
         source, question = key if isinstance(key, tuple) else (None, key)
-        found = [
-            q
-            for q in self.questions
-            if q.analysis.question == question and (source is None or q.analysis.source == source)
-        ]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            sources = ", ".join(repr(q.analysis.source) for q in found)
-            raise KeyError(
-                f"Question {question!r} is in several sources ({sources}); index with "
-                f"(source, question), e.g. sensitivity[{found[0].analysis.source!r}, {question!r}]."
-            )
         where = "" if source is None else f" in {source!r}"
         raise KeyError(f"No question {question!r}{where} in the sweep.")
 
